@@ -1,0 +1,97 @@
+"""Daily per-firm metrics: names, units, meaning, and how a run is summarised.
+
+The model records one row per firm and day (Mesa ``DataCollector`` table
+``firm_daily``). A run's summary of a metric over the measurement window is the
+mean of its daily values, weighted where a daily value is a ratio (e.g.
+satisfaction is weighted by visits), or a ratio of sums (return on sales).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    description: str
+    weight: str | None = None  # weighted mean by this column; None = plain mean
+    headline: bool = False  # shown in the comparison table
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("engagement_mean", "q-units", "Mean engagement of staff on duty", headline=True),
+    Metric("engaged_share", "share", "Staff engaged (engagement >= engaged_threshold)", headline=True),
+    Metric("not_engaged_share", "share", "Staff neither engaged nor actively disengaged", headline=True),
+    Metric("disengaged_share", "share", "Staff actively disengaged", headline=True),
+    Metric("satisfaction", "q-units", "Mean satisfaction of today's visits", "visits", True),
+    Metric("quality", "q-units", "Mean encounter quality of today's visits", "visits"),
+    Metric(
+        "repeat_visit_rate", "share", "Visits by customers whose previous visit was here",
+        "visits", True,
+    ),
+    Metric(
+        "retention", "share", "Of today's visitors who last came here, the share who came back",
+        "returning", True,
+    ),
+    Metric("visit_share", "share", "Market share by visits", headline=True),
+    Metric("revenue_share", "share", "Market share by revenue", headline=True),
+    Metric("visits", "visits/day", "Visits served"),
+    Metric("returning", "visits/day", "Visitors whose previous visit was to this firm"),
+    Metric("revenue", "cu/day", "Revenue", headline=True),
+    Metric("costs", "cu/day", "All costs"),
+    Metric("profit", "cu/day", "Revenue minus costs", headline=True),
+    Metric("return_on_sales", "share", "Profit / revenue (ratio of sums in summaries)", headline=True),
+    Metric("turnover_rate", "1/year", "Quits per employee, annualised", headline=True),
+    Metric("feedback_items", "items/day", "Feedback items customers gave"),
+    Metric("feedback_direct_share", "share", "Items that reached the employee directly", "feedback_items"),
+    Metric("feedback_delivered", "items/day", "Items that reached an employee (direct or relayed)"),
+    Metric("feedback_resolved", "items/day", "Items heard directly, passed on or dropped today"),
+    Metric(
+        "feedback_latency", "day", "Mean delay from customer to employee of delivered items",
+        "feedback_delivered", True,
+    ),
+    Metric(
+        "feedback_fidelity", "share", "Information reaching employees per item resolved",
+        "feedback_resolved", True,
+    ),
+    Metric(
+        "supervisor_control_load", "share of capacity",
+        "Supervisor time on feedback handling and control interventions per day of capacity",
+        headline=True,
+    ),
+    Metric("control", "q-units", "Mean supervisory control over staff on duty"),
+    Metric("autonomy", "q-units", "Mean autonomy of staff on duty"),
+    Metric("knowledge", "q-units", "Mean knowledge of customer needs, staff on duty"),
+    Metric("skill", "q-units", "Mean skill, staff on duty"),
+    Metric("overload", "share", "Mean load above capacity, staff serving today"),
+    Metric("staff_on_duty", "employees", "Employees on duty (not vacant)"),
+    Metric("loyalty_members", "share", "Customers who are members of this firm's programme"),
+    Metric("word_of_mouth", "messages/day", "Word-of-mouth messages about this firm"),
+)
+
+METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+BY_NAME = {m.name: m for m in METRICS}
+HEADLINE: tuple[str, ...] = tuple(m.name for m in METRICS if m.headline)
+
+
+def summarise(daily: pd.DataFrame) -> dict[str, float]:
+    """One number per metric for one firm's daily rows in the measurement window."""
+    out: dict[str, float] = {}
+    for m in METRICS:
+        x = daily[m.name].to_numpy(dtype=float)
+        if m.name == "return_on_sales":
+            rev = daily["revenue"].sum()
+            out[m.name] = float(daily["profit"].sum() / rev) if rev > 0 else float("nan")
+        elif m.weight is not None:
+            w = daily[m.weight].to_numpy(dtype=float)
+            ok = np.isfinite(x) & (w > 0)
+            out[m.name] = float(np.average(x[ok], weights=w[ok])) if ok.any() else float("nan")
+        else:
+            ok = np.isfinite(x)
+            out[m.name] = float(x[ok].mean()) if ok.any() else float("nan")
+    return out

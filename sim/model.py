@@ -1,0 +1,439 @@
+"""The service-profit-chain market model: one ``step()`` is one day.
+
+K firms compete for a market of customers. Each firm has employees grouped in
+teams under supervisors, a feedback structure (linear, triangular or between)
+and its policies. Firm 0 is the focal firm whose structure is chosen at
+construction; competitors use ``market.competitor_structure``.
+
+Daily schedule (see docs/ODD.md, "Process overview and scheduling"):
+ 1. customers who seek service today choose a firm (logit);
+ 2. each visit is served by the customer's own employee or another on duty;
+ 3. encounter quality -> satisfaction (expectation-disconfirmation) ->
+    expectation, attitude and rapport updates; loyalty-programme enrolment;
+ 4. some visits produce feedback, routed directly or to the supervisor;
+ 5. surprised customers talk to their contacts (word of mouth);
+ 6. supervisors whose review falls today pass on, drop, or coach;
+ 7. employees learn, and engagement moves toward its JD-R target;
+ 8. quits, vacancies and hires;
+ 9. accounts and metrics for the day.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+from mesa.datacollection import DataCollector
+
+from . import choice, encounter, engagement, finance, routing, workforce
+from . import word_of_mouth as wom
+from .agents import Customer, Employee, FirmAgent, Supervisor
+from .config import Scenario
+from .metrics import METRIC_NAMES
+from .rng import spawn_streams
+from .state import CustomerTable, FirmTable, StaffTable
+
+
+class ServiceProfitChainModel(mesa.Model):
+    """Agent-based market of service firms.
+
+    Args:
+        scenario: a validated :class:`~sim.config.Scenario` (``None``: defaults).
+        structure: ``"linear"``, ``"triangular"`` or a direct share in [0, 1] for
+            the focal firm (firm 0).
+        seed: root seed; the run depends on nothing else.
+    """
+
+    def __init__(
+        self, scenario: Scenario | None = None, structure: str | float = "linear", seed: int = 1
+    ):
+        super().__init__(rng=seed)
+        self.config = cfg = scenario if scenario is not None else Scenario()
+        self.seed = seed
+        self.structure = structure
+        self.streams = spawn_streams(seed)
+        k = cfg.market.firms
+        self.firm_configs = [cfg.firm_config(i) for i in range(k)]
+        shares = [routing.resolve_structure(cfg, structure)] + [
+            routing.resolve_structure(cfg, cfg.market.competitor_structure)
+        ] * (k - 1)
+        self.firms = FirmTable(cfg, self.firm_configs, shares)
+        self.customers = CustomerTable(cfg, self.streams["customers"])
+        self.staff = StaffTable(cfg, self.firm_configs, self.streams["staff"])
+        s = self.staff
+        self.n_supervisors = s.supervisor_firm.size
+        self.team_size = np.bincount(s.team, minlength=self.n_supervisors).astype(float)
+        self.review_offset = np.array(
+            [
+                self.streams["staff"].integers(0, self.firm_configs[f].supervisor.review_cadence_days)
+                for f in s.supervisor_firm
+            ],
+            dtype=np.int64,
+        )
+        self.routing_graphs = [
+            routing.channel_graph(shares[i], self.firm_configs[i].supervisor, cfg.feedback)
+            for i in range(k)
+        ]
+        self.channels = routing.channel_parameters(
+            self.routing_graphs,
+            [f.supervisor for f in self.firm_configs],
+            cfg.feedback,
+            s.supervisor_firm,
+        )
+        self.queues = routing.Queues(s.n, cfg.customers.needs)
+        wm = cfg.word_of_mouth
+        self.contacts = wom.small_world(
+            cfg.customers.count, wm.degree, wm.rewiring, self.streams["network"]
+        )
+        self.day = 0
+        self._refresh_rosters()
+
+        # Mesa agents: thin views onto table rows. Customers are made on demand
+        # (``model.customer(i)``) so a million-customer market holds no objects.
+        self.firm_agents = [FirmAgent(self, i) for i in range(k)]
+        self.supervisor_agents = [Supervisor(self, i) for i in range(self.n_supervisors)]
+        self.employee_agents = [Employee(self, i) for i in range(s.n)]
+        self._customer_handles: dict[int, Customer] = {}
+
+        self.datacollector = DataCollector(tables={"firm_daily": ["day", "firm", *METRIC_NAMES]})
+        self.last_metrics: dict[str, np.ndarray] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def customer(self, row: int) -> Customer:
+        """The Mesa agent for customer ``row`` (created on first use)."""
+        if not 0 <= row < self.customers.n:
+            raise IndexError(f"customer {row} outside 0..{self.customers.n - 1}")
+        if row not in self._customer_handles:
+            self._customer_handles[row] = Customer(self, row)
+        return self._customer_handles[row]
+
+    def social_graph(self):
+        """The customers' social graph as a networkx Graph (built on demand)."""
+        return wom.to_networkx(*self.contacts)
+
+    def _refresh_rosters(self) -> None:
+        s = self.staff
+        self.rosters = [
+            np.flatnonzero(s.on_duty & (s.firm == k)) for k in range(self.firms.k)
+        ]
+        self.open_firms = np.array([r.size > 0 for r in self.rosters])
+
+    def firm_daily(self) -> pd.DataFrame:
+        """Tidy daily metrics: one row per (day, firm)."""
+        return self.datacollector.get_table_dataframe("firm_daily")
+
+    def run(self, days: int) -> pd.DataFrame:
+        for _ in range(days):
+            self.step()
+        return self.firm_daily()
+
+    # --------------------------------------------------------------------- step
+    def step(self) -> None:
+        cfg, st = self.config, self.streams
+        C, S, F = self.customers, self.staff, self.firms
+        K, day = F.k, self.day
+        cc = cfg.customers
+        tally = {
+            name: np.zeros(K)
+            for name in ("visits", "returning", "retained", "repeat", "members", "wom")
+        }
+
+        # 1. who seeks service, and where
+        visitors = np.flatnonzero(st["visits"].random(C.n) < cc.visit_rate)
+        n = visitors.size
+        prev = C.last_firm[visitors]
+        util = choice.choice_utilities(
+            C.attitude[visitors],
+            prev,
+            C.member[visitors],
+            sensitivity=cc.choice_sensitivity,
+            habit=cc.habit,
+            loyalty_utility=F.loyalty_utility,
+            price_disutility=cc.price_sensitivity * F.price,
+            open_firms=self.open_firms,
+        )
+        chosen = choice.logit_choice(util, st["choice"].random(n))
+
+        # 2. who serves
+        own = C.own_employee[visitors]
+        has_own = own >= 0
+        own_c = np.where(has_own, own, 0)
+        own_valid = (
+            has_own
+            & S.on_duty[own_c]
+            & (S.generation[own_c] == C.own_generation[visitors])
+            & (S.firm[own_c] == chosen)
+        )
+        member_here = C.member[visitors, chosen]
+        match_p = np.minimum(
+            1.0, F.customer_focus[chosen] + F.loyalty_matching[chosen] * member_here
+        )
+        server, same = encounter.assign_servers(
+            chosen, own, own_valid, match_p, self.rosters, st["assignment"]
+        )
+        served, overload = encounter.workload(server, S.n, cfg.service.capacity)
+        S.served_today = served
+
+        # 3. the encounter and how it feels
+        need = C.need[visitors]
+        sv = cfg.service
+        rapport_now = np.where(same, C.rapport[visitors], 0.0)
+        quality = encounter.encounter_quality(
+            S.skill[server],
+            S.knowledge[server, need],
+            S.engagement[server],
+            rapport_now,
+            overload[server],
+            st["service"].normal(0.0, sv.noise, n),
+            weight_skill=sv.weight_skill,
+            weight_knowledge=sv.weight_knowledge,
+            weight_effort=sv.weight_effort,
+            weight_rapport=sv.weight_rapport,
+            overload_penalty=sv.overload_penalty,
+        )
+        satisfaction, surprise = encounter.disconfirmation_satisfaction(
+            quality, C.expectation[visitors], cc.disconfirmation_weight
+        )
+        C.expectation[visitors] = encounter.adapt(
+            C.expectation[visitors], quality, cc.expectation_adaptation
+        )
+        C.attitude[visitors, chosen] = encounter.adapt(
+            C.attitude[visitors, chosen], satisfaction, cc.attitude_learning
+        )
+        repeat = prev == chosen
+        repeat_served = np.bincount(server, weights=repeat, minlength=S.n)
+        bonus_ratio = np.divide(F.repeat_bonus, F.wage, out=np.zeros(K), where=F.wage > 0)
+        gain = cfg.employees.rapport_gain * (1.0 + F.bonus_focus * bonus_ratio)[chosen]
+        C.rapport[visitors] = encounter.grow_rapport(C.rapport[visitors], same, np.minimum(gain, 1.0))
+        C.own_employee[visitors] = server
+        C.own_generation[visitors] = S.generation[server]
+        C.last_firm[visitors] = chosen
+        C.satisfaction[visitors] = satisfaction
+        C.visits[visitors] += 1
+        choice.enrol_members(C.member, visitors, chosen, F.loyalty_join, st["loyalty"].random(n))
+
+        tally["visits"] = np.bincount(chosen, minlength=K).astype(float)
+        tally["returning"] = np.bincount(prev[prev >= 0], minlength=K).astype(float)
+        tally["retained"] = np.bincount(chosen[repeat], minlength=K).astype(float)
+        tally["members"] = np.bincount(chosen, weights=member_here, minlength=K)
+
+        # 4. feedback: who speaks up, and which way it goes
+        fb = cfg.feedback
+        r_fb = st["feedback"]
+        invited = r_fb.random(n) < fb.survey_invitation
+        p_fb = routing.feedback_propensity(
+            surprise,
+            member_here,
+            invited,
+            base=cc.feedback_base,
+            surprise_gain=cc.feedback_surprise,
+            member_multiplier=fb.member_feedback_multiplier,
+            survey_response=fb.survey_response,
+        )
+        gives = np.flatnonzero(r_fb.random(n) < p_fb)
+        praise = surprise[gives] >= 0
+        items = routing.FeedbackItems(
+            employee=server[gives],
+            need=need[gives],
+            praise=praise,
+            harsh=~praise & (r_fb.random(gives.size) < cc.harshness),
+            direct=r_fb.random(gives.size) < F.direct_share[chosen[gives]],
+        )
+        delivery = routing.Delivery.empty(S.n, cc.needs)
+        routing.route_items(
+            items, day, self.queues, delivery,
+            clarity=fb.direct_clarity, gain=cfg.employees.knowledge_gain,
+        )
+        item_firm = chosen[gives]
+        fb_items = np.bincount(item_firm, minlength=K).astype(float)
+        direct_items = np.bincount(item_firm, weights=items.direct, minlength=K)
+
+        # 5. word of mouth from surprised customers
+        wm = cfg.word_of_mouth
+        loud = np.abs(surprise) > wm.threshold
+        talk = loud & (st["word_of_mouth"].random(n) < wm.talk_probability)
+        talkers = np.flatnonzero(talk)
+        message = np.where(surprise[talkers] >= 0, wm.strength, -wm.strength * wm.negativity)
+        tf = chosen[talkers]
+        listeners_per_talker = np.diff(self.contacts[0])[visitors[talkers]]
+        wom.spread(C.attitude, *self.contacts, visitors[talkers], tf, message)
+        tally["wom"] = np.bincount(tf, weights=listeners_per_talker, minlength=K)
+
+        # 6. supervisors' reviews
+        ch = self.channels
+        rev = routing.review(
+            day, S.team, self.team_size, self.review_offset, ch, self.queues, delivery,
+            st["routing"], gain=cfg.employees.knowledge_gain,
+            team_summary_weight=fb.team_summary_weight,
+        )
+
+        # 7. learning, control and engagement
+        em, w = cfg.employees, cfg.engagement
+        decay = em.trace_decay
+        on = S.on_duty
+        role = F.role_model[S.firm] * em.observation_learning
+        S.knowledge = workforce.update_knowledge(S.knowledge, delivery.log_keep, em.knowledge_decay, role)
+        S.skill[on] = workforce.learn_skill(S.skill[on], em.learning_rate)
+        S.tenure[on] += 1
+        sup_style = ch.self_focus[S.team]
+        S.control = np.clip(
+            S.control
+            + decay * (sup_style - S.control)
+            + ch.control_sensitivity[S.team] * delivery.criticism_heard_by_supervisor,
+            0.0,
+            1.0,
+        )
+        S.recognition = engagement.fade(S.recognition, delivery.recognition, decay)
+        S.meaning = engagement.fade(S.meaning, delivery.meaning, decay)
+        S.growth = engagement.fade(S.growth, delivery.growth, decay)
+        S.sting = np.maximum(
+            engagement.fade(S.sting, delivery.sting, decay) - decay * delivery.sting_repair, 0.0
+        )
+        bonus = F.repeat_bonus[S.firm] * repeat_served
+        S.reward = engagement.fade(
+            S.reward, np.divide(bonus, F.wage[S.firm], out=np.zeros(S.n), where=F.wage[S.firm] > 0), decay
+        )
+        half = em.feedback_half_saturation
+        involvement = F.involvement[S.firm]
+        autonomy = engagement.autonomy(S.control, involvement)
+        target = engagement.jdr_target(
+            w,
+            disposition=S.disposition,
+            autonomy=autonomy,
+            recognition=engagement.saturate(S.recognition, half),
+            meaning=engagement.saturate(S.meaning, half),
+            growth=engagement.saturate(S.growth, half),
+            support=(1.0 - sup_style) * (0.5 + 0.5 * F.role_model[S.firm]),
+            involvement=involvement,
+            reward=np.minimum(S.reward, 1.0),
+            overload=overload,
+            control=S.control,
+            sting=engagement.saturate(S.sting, half),
+        )
+        shock = st["engagement"].normal(0.0, em.engagement_noise, S.n)
+        S.engagement = np.where(
+            on, engagement.move_toward(S.engagement, target, em.engagement_rate, shock), S.engagement
+        )
+
+        # 8. quits, vacancies, hires
+        wf = cfg.workforce
+        hazard = workforce.quit_hazard(
+            S.engagement, wf.base_quit_rate, wf.disengagement_quit_factor, wf.labour_market_tightness
+        )
+        quits = np.flatnonzero(on & (st["turnover"].random(S.n) < hazard))
+        staff_on_payroll = np.bincount(S.firm[on], minlength=K).astype(float)
+        S.leave(quits, day, wf.hiring_delay_days)
+        self.queues.clear(quits)
+        hires = np.flatnonzero(~S.on_duty & (S.vacant_until <= day))
+        S.hire(hires, cfg, st["turnover"])
+        if quits.size or hires.size:
+            self._refresh_rosters()
+
+        # 9. accounts and metrics
+        sup_per_firm = np.bincount(S.supervisor_firm, minlength=K).astype(float)
+        acc = finance.daily_accounts(
+            visits=tally["visits"],
+            member_visits=tally["members"],
+            repeat_served=np.bincount(S.firm, weights=repeat_served, minlength=K),
+            staff_on_payroll=staff_on_payroll,
+            supervisors=sup_per_firm,
+            hires=np.bincount(S.firm[hires], minlength=K).astype(float),
+            price=F.price,
+            loyalty_reward=F.loyalty_reward,
+            repeat_bonus=F.repeat_bonus,
+            wage=F.wage,
+            supervisor_wage=F.supervisor_wage,
+            hiring_cost=F.hiring_cost,
+            training_cost=F.training_cost,
+            fixed_cost=F.fixed_cost,
+        )
+        self._record(
+            day, chosen, quality, satisfaction, overload, server, acc, tally, quits, rev,
+            fb_items, direct_items, delivery, staff_on_payroll, sup_per_firm,
+        )
+        self.day += 1
+
+    def _record(
+        self, day, chosen, quality, satisfaction, overload, server, acc, tally, quits, rev,
+        fb_items, direct_items, delivery, staff_on_payroll, sup_per_firm,
+    ) -> None:
+        S, F, K = self.staff, self.firms, self.firms.k
+        cfg = self.config
+        on = S.on_duty
+        fon = S.firm[on]
+        n_on = np.bincount(fon, minlength=K).astype(float)
+
+        def staff_mean(values):
+            return _ratio(np.bincount(fon, weights=values[on], minlength=K), n_on)
+
+        hi, mid, lo = engagement.engagement_categories(
+            S.engagement[on], cfg.employees.engaged_threshold, cfg.employees.disengaged_threshold
+        )
+        visits = tally["visits"]
+        sf = S.supervisor_firm
+        # direct items are heard at once; queued items when the supervisor reviews
+        delivered = direct_items + np.bincount(sf, weights=rev.delivered, minlength=K)
+        resolved = direct_items + np.bincount(sf, weights=rev.resolved, minlength=K)
+        info = direct_items * cfg.feedback.direct_clarity + np.bincount(
+            sf, weights=rev.info_sum, minlength=K
+        )
+        latency = np.bincount(sf, weights=rev.latency_sum, minlength=K)
+        daily_capacity = self.channels.capacity / self.channels.cadence
+        # a micro-manager intervenes on each criticism heard, in proportion to style
+        control_work = np.bincount(
+            S.team,
+            weights=self.channels.self_focus[S.team] * delivery.criticism_heard_by_supervisor,
+            minlength=self.n_supervisors,
+        )
+        load = (rev.handled + control_work) / daily_capacity
+        busy = overload[np.unique(server)] if server.size else np.zeros(0)
+        busy_firm = S.firm[np.unique(server)] if server.size else np.zeros(0, dtype=np.int64)
+        members = self.customers.member.sum(axis=0) / self.customers.n
+        m = {
+            "engagement_mean": staff_mean(S.engagement),
+            "engaged_share": _ratio(np.bincount(fon, weights=hi, minlength=K), n_on),
+            "not_engaged_share": _ratio(np.bincount(fon, weights=mid, minlength=K), n_on),
+            "disengaged_share": _ratio(np.bincount(fon, weights=lo, minlength=K), n_on),
+            "satisfaction": _ratio(np.bincount(chosen, weights=satisfaction, minlength=K), visits),
+            "quality": _ratio(np.bincount(chosen, weights=quality, minlength=K), visits),
+            "repeat_visit_rate": _ratio(tally["retained"], visits),
+            "retention": _ratio(tally["retained"], tally["returning"]),
+            "visit_share": _ratio(visits, np.full(K, visits.sum())),
+            "revenue_share": _ratio(acc["revenue"], np.full(K, acc["revenue"].sum())),
+            "visits": visits,
+            "returning": tally["returning"],
+            "revenue": acc["revenue"],
+            "costs": acc["costs"],
+            "profit": acc["profit"],
+            "return_on_sales": acc["return_on_sales"],
+            "turnover_rate": _ratio(np.bincount(S.firm[quits], minlength=K) * 365.0, staff_on_payroll),
+            "feedback_items": fb_items,
+            "feedback_direct_share": _ratio(direct_items, fb_items),
+            "feedback_delivered": delivered,
+            "feedback_resolved": resolved,
+            "feedback_latency": _ratio(latency, delivered),
+            "feedback_fidelity": _ratio(info, resolved),
+            "supervisor_control_load": _ratio(
+                np.bincount(sf, weights=load, minlength=K), sup_per_firm
+            ),
+            "control": staff_mean(S.control),
+            "autonomy": staff_mean(engagement.autonomy(S.control, F.involvement[S.firm])),
+            "knowledge": staff_mean(S.knowledge.mean(axis=1)),
+            "skill": staff_mean(S.skill),
+            "overload": _ratio(
+                np.bincount(busy_firm, weights=busy, minlength=K),
+                np.bincount(busy_firm, minlength=K).astype(float),
+            ),
+            "staff_on_duty": n_on,
+            "loyalty_members": members,
+            "word_of_mouth": tally["wom"],
+        }
+        self.last_metrics = m
+        for k in range(K):
+            row = {"day": day, "firm": k}
+            row.update({name: float(m[name][k]) for name in METRIC_NAMES})
+            self.datacollector.add_table_row("firm_daily", row)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)

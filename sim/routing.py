@@ -1,0 +1,319 @@
+"""Feedback routing: who hears the customer, when, how faithfully and in whose words.
+
+Each firm's routing is an explicit channel network (a networkx ``MultiDiGraph``)
+whose edges carry the channel properties the mechanism uses:
+
+* ``customer -> employee`` (direct): share ``direct_share``, no delay, the raw
+  customer words (clarity ``direct_clarity``; harsh comments keep their sting).
+* ``customer -> supervisor``: the supervisor hears everything, in both structures.
+* ``supervisor -> employee`` (relay): the share not heard directly, after the
+  supervisor's review (delay = review cadence), capacity and pass rate; the
+  supervisor's own words (self-focus = style), fidelity ``filter_fidelity`` times
+  the clarity a coach adds (the "starting block").
+* ``supervisor -> team`` (summary): relayed items not given to the specific
+  employee arrive as a team-level summary, diluted across the team.
+* ``supervisor -> employee`` (coaching): for items the employee already heard
+  directly, a coaching supervisor repairs sting and adds context, after the fact.
+
+``linear`` is direct_share = 0, ``triangular`` is direct_share = 1; anything in
+between is a mixed structure. The vectorised functions below act on per-employee
+columns; they read the channel parameters from :func:`channel_parameters`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from .config import Feedback, Scenario, Supervisor
+
+
+def resolve_structure(scenario: Scenario, structure: str | float) -> float:
+    """Direct share for a preset name or a number in [0, 1]."""
+    if isinstance(structure, str):
+        preset = getattr(scenario.structures, structure, None)
+        if preset is None or structure not in ("linear", "triangular"):
+            raise ValueError(
+                f"structure {structure!r} is not known; allowed: 'linear', 'triangular' "
+                "or a direct share between 0 and 1"
+            )
+        return preset.direct_share
+    share = float(structure)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"structure direct share {share} is outside [0, 1]")
+    return share
+
+
+def relay_value(sup: Supervisor, fb: Feedback) -> float:
+    """Actionable information in one relayed item (0-1)."""
+    coach = 1.0 - sup.style
+    return sup.filter_fidelity * (fb.direct_clarity + (1 - fb.direct_clarity) * fb.coach_context * coach)
+
+
+def channel_graph(direct_share: float, sup: Supervisor, fb: Feedback) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph(direct_share=direct_share)
+    g.add_nodes_from(["customer", "supervisor", "employee", "team"])
+    indirect = 1.0 - direct_share
+    g.add_edge(
+        "customer", "employee", key="direct", share=direct_share, delay=0.0,
+        fidelity=fb.direct_clarity, specificity=1.0, self_focus="customer harshness",
+    )
+    g.add_edge(
+        "customer", "supervisor", key="hear", share=1.0, delay=0.0, fidelity=1.0,
+        specificity=1.0, self_focus="none",
+    )
+    value = relay_value(sup, fb)
+    g.add_edge(
+        "supervisor", "employee", key="relay",
+        share=indirect * sup.pass_rate * sup.specificity, delay=float(sup.review_cadence_days),
+        fidelity=value, specificity=1.0, self_focus=sup.style,
+    )
+    g.add_edge(
+        "supervisor", "team", key="summary",
+        share=indirect * sup.pass_rate * (1 - sup.specificity),
+        delay=float(sup.review_cadence_days), fidelity=value, specificity=0.0, self_focus=0.0,
+    )
+    g.add_edge(
+        "supervisor", "employee", key="coaching", share=direct_share,
+        delay=float(sup.review_cadence_days),
+        fidelity=sup.filter_fidelity * (1 - fb.direct_clarity) * fb.coach_context
+        * (1 - sup.style) * fb.after_the_fact_coaching,
+        specificity=1.0, self_focus="repairs " + f"{fb.after_the_fact_coaching * (1 - sup.style):.2f}",
+    )
+    return g
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Per-supervisor channel parameters read off the routing graphs (arrays of length S)."""
+
+    direct_share: np.ndarray
+    relay_value: np.ndarray
+    coaching_value: np.ndarray
+    coaching_repair: np.ndarray
+    cadence: np.ndarray
+    pass_praise: np.ndarray
+    pass_criticism: np.ndarray
+    specificity: np.ndarray
+    self_focus: np.ndarray
+    capacity: np.ndarray
+    control_sensitivity: np.ndarray
+
+
+def channel_parameters(
+    graphs: list[nx.MultiDiGraph], sups: list[Supervisor], fb: Feedback, firm_of_sup: np.ndarray
+) -> Channels:
+    def edge(k, u, v, key, attr):
+        return graphs[k].edges[u, v, key][attr]
+
+    f = firm_of_sup
+    style = np.array([sups[k].style for k in f])
+    rate = np.array([sups[k].pass_rate for k in f])
+    bias = np.array([sups[k].negativity_bias for k in f])
+    return Channels(
+        direct_share=np.array([edge(k, "customer", "employee", "direct", "share") for k in f]),
+        relay_value=np.array([edge(k, "supervisor", "employee", "relay", "fidelity") for k in f]),
+        coaching_value=np.array(
+            [edge(k, "supervisor", "employee", "coaching", "fidelity") for k in f]
+        ),
+        coaching_repair=fb.after_the_fact_coaching * (1 - style),
+        cadence=np.array([sups[k].review_cadence_days for k in f], dtype=np.int64),
+        pass_praise=np.clip(rate * (1 - bias), 0, 1),
+        pass_criticism=np.clip(rate * (1 + bias), 0, 1),
+        specificity=np.array([sups[k].specificity for k in f]),
+        self_focus=style,
+        capacity=np.array([sups[k].capacity for k in f], dtype=float),
+        control_sensitivity=np.array([sups[k].control_sensitivity for k in f]) * style,
+    )
+
+
+def feedback_propensity(
+    surprise: np.ndarray,
+    member: np.ndarray,
+    invited: np.ndarray,
+    *,
+    base: float,
+    surprise_gain: float,
+    member_multiplier: float,
+    survey_response: float,
+) -> np.ndarray:
+    """Chance a visit produces feedback: rises with |surprise| (U-shaped in the
+    disconfirmation), more for programme members, and a survey invitation adds its
+    response rate."""
+    p = (base + surprise_gain * np.abs(surprise)) * np.where(member, member_multiplier, 1.0)
+    p = 1.0 - (1.0 - np.clip(p, 0.0, 1.0)) * (1.0 - survey_response * invited)
+    return p
+
+
+@dataclass
+class FeedbackItems:
+    """Today's feedback items (one row each)."""
+
+    employee: np.ndarray
+    need: np.ndarray
+    praise: np.ndarray  # bool; False = criticism
+    harsh: np.ndarray  # bool; criticism pointing at the person
+    direct: np.ndarray  # bool; reaches the employee without the supervisor
+
+
+class Queues:
+    """Items waiting for each employee's supervisor's next review (per employee slot)."""
+
+    def __init__(self, n_slots: int, n_needs: int):
+        self.praise = np.zeros(n_slots, dtype=np.int64)
+        self.criticism = np.zeros(n_slots, dtype=np.int64)
+        self.need = np.zeros((n_slots, n_needs))
+        self.arrival_sum = np.zeros(n_slots)
+        # copies of directly heard items, for after-the-fact coaching
+        self.copies = np.zeros(n_slots)
+        self.copies_harsh = np.zeros(n_slots)
+        self.copies_need = np.zeros((n_slots, n_needs))
+
+    def clear(self, slots: np.ndarray) -> None:
+        for arr in (
+            self.praise, self.criticism, self.need, self.arrival_sum,
+            self.copies, self.copies_harsh, self.copies_need,
+        ):
+            arr[slots] = 0
+
+
+def need_counts(slot: np.ndarray, need: np.ndarray, n_slots: int, n_needs: int, weights=None):
+    return np.bincount(
+        slot * n_needs + need, weights=weights, minlength=n_slots * n_needs
+    ).reshape(n_slots, n_needs)
+
+
+@dataclass
+class Delivery:
+    """What employees heard today, as per-slot tallies (feeds learning and engagement)."""
+
+    log_keep: np.ndarray  # (E, needs): sum of count * log(1 - gain * value)
+    recognition: np.ndarray
+    meaning: np.ndarray
+    growth: np.ndarray
+    sting: np.ndarray
+    sting_repair: np.ndarray
+    criticism_heard_by_supervisor: np.ndarray
+
+    @classmethod
+    def empty(cls, n_slots: int, n_needs: int) -> Delivery:
+        z = lambda: np.zeros(n_slots)  # noqa: E731
+        return cls(np.zeros((n_slots, n_needs)), z(), z(), z(), z(), z(), z())
+
+
+def route_items(
+    items: FeedbackItems,
+    day: int,
+    queues: Queues,
+    out: Delivery,
+    *,
+    clarity: float,
+    gain: float,
+) -> tuple[int, float]:
+    """Deliver direct items now and queue the rest for the supervisor.
+
+    The supervisor hears every item (criticism feeds a micro-manager's control).
+    Returns (items delivered now, information delivered now).
+    """
+    n_slots, n_needs = queues.need.shape
+    e, d = items.employee, items.direct
+    crit = ~items.praise
+    out.criticism_heard_by_supervisor += np.bincount(e[crit], minlength=n_slots)
+
+    ed, nd = e[d], items.need[d]
+    out.log_keep += need_counts(ed, nd, n_slots, n_needs) * np.log1p(-gain * clarity)
+    out.recognition += np.bincount(ed, weights=items.praise[d], minlength=n_slots)
+    out.meaning += np.bincount(ed, minlength=n_slots)
+    harsh_d = items.harsh[d]
+    out.sting += np.bincount(ed, weights=harsh_d, minlength=n_slots)
+    out.growth += np.bincount(ed, weights=crit[d] & ~harsh_d, minlength=n_slots)
+    queues.copies += np.bincount(ed, minlength=n_slots)
+    queues.copies_harsh += np.bincount(ed, weights=harsh_d, minlength=n_slots)
+    queues.copies_need += need_counts(ed, nd, n_slots, n_needs)
+
+    q = ~d
+    eq = e[q]
+    queues.praise += np.bincount(eq, weights=items.praise[q], minlength=n_slots).astype(np.int64)
+    queues.criticism += np.bincount(eq, weights=crit[q], minlength=n_slots).astype(np.int64)
+    queues.need += need_counts(eq, items.need[q], n_slots, n_needs)
+    queues.arrival_sum += np.bincount(eq, minlength=n_slots) * float(day)
+    return int(d.sum()), float(d.sum()) * clarity
+
+
+@dataclass
+class ReviewTally:
+    """Per-supervisor outcome of today's reviews."""
+
+    resolved: np.ndarray  # queued items dealt with (passed on or dropped)
+    delivered: np.ndarray  # items passed on
+    latency_sum: np.ndarray  # days waited, summed over delivered items
+    info_sum: np.ndarray  # information delivered
+    handled: np.ndarray  # items the supervisor got through (queue + coaching copies)
+
+
+def review(
+    day: int,
+    team: np.ndarray,
+    team_size: np.ndarray,
+    offset: np.ndarray,
+    ch: Channels,
+    queues: Queues,
+    out: Delivery,
+    rng: np.random.Generator,
+    *,
+    gain: float,
+    team_summary_weight: float,
+) -> ReviewTally:
+    """Supervisors whose review falls today pass on (or drop) their queue and coach."""
+    n_sups = team_size.size
+    reviewing = (day + offset) % ch.cadence == 0
+    slots = np.flatnonzero(reviewing[team])
+    z = lambda: np.zeros(n_sups)  # noqa: E731
+    tally = ReviewTally(z(), z(), z(), z(), z())
+    if slots.size == 0:
+        return tally
+    s = team[slots]
+    praise, crit = queues.praise[slots], queues.criticism[slots]
+    queued = praise + crit
+    copies = queues.copies[slots]
+    load = np.bincount(s, weights=queued + copies, minlength=n_sups)
+    cover_s = np.where(load > 0, np.minimum(1.0, ch.capacity / np.maximum(load, 1e-12)), 1.0)
+    cover = cover_s[s]
+
+    praise_out = rng.binomial(praise, cover * ch.pass_praise[s])
+    crit_out = rng.binomial(crit, cover * ch.pass_criticism[s])
+    passed = praise_out + crit_out
+    frac = np.divide(passed, queued, out=np.zeros(slots.size), where=queued > 0)
+    need_out = queues.need[slots] * frac[:, None]
+    spec = ch.specificity[s]
+    value = ch.relay_value[s]
+    log_item = np.log1p(-gain * value)
+    out.log_keep[slots] += need_out * (spec * log_item)[:, None]
+    dilution = team_summary_weight / team_size[s]
+    team_need = np.zeros((n_sups, need_out.shape[1]))
+    np.add.at(team_need, s, need_out * (1 - spec)[:, None])
+    out.log_keep[slots] += team_need[s] * (dilution * log_item)[:, None]
+    team_praise = np.bincount(s, weights=praise_out * (1 - spec), minlength=n_sups)
+    team_crit = np.bincount(s, weights=crit_out * (1 - spec), minlength=n_sups)
+    focus = ch.self_focus[s]
+    out.recognition[slots] += praise_out * spec + team_praise[s] * dilution
+    out.sting[slots] += crit_out * spec * focus
+    out.growth[slots] += (crit_out * spec + team_crit[s] * dilution) * (1 - focus)
+
+    # after-the-fact coaching of what employees already heard directly
+    repair = ch.coaching_repair[s] * cover
+    out.sting_repair[slots] += repair * queues.copies_harsh[slots]
+    out.growth[slots] += repair * queues.copies_harsh[slots]
+    coach_log = np.log1p(-gain * ch.coaching_value[s])
+    out.log_keep[slots] += queues.copies_need[slots] * (cover * coach_log)[:, None]
+
+    arrival = queues.arrival_sum[slots] * frac
+    tally.resolved += np.bincount(s, weights=queued, minlength=n_sups)
+    tally.delivered += np.bincount(s, weights=passed, minlength=n_sups)
+    tally.latency_sum += np.bincount(s, weights=passed * day - arrival, minlength=n_sups)
+    tally.info_sum += np.bincount(s, weights=passed * value, minlength=n_sups)
+    tally.handled += np.minimum(load, ch.capacity) * reviewing
+    queues.clear(slots)
+    return tally

@@ -1,0 +1,115 @@
+"""Columnar agent state: one numpy array per attribute, one row per agent.
+
+The model owns these tables; Mesa agents (``sim.agents``) are thin views onto a
+row. Mechanisms are vectorised functions over whole columns, so a day costs a
+few dozen array operations whatever the number of customers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import Firm, Scenario
+
+
+class CustomerTable:
+    def __init__(self, scenario: Scenario, rng: np.random.Generator):
+        c = scenario.customers
+        n, k = c.count, scenario.market.firms
+        self.n = n
+        self.expectation = rng.uniform(*c.expectation_init, size=n)
+        self.attitude = rng.uniform(*c.attitude_init, size=(n, k))
+        self.need = rng.integers(0, c.needs, size=n).astype(np.int64)
+        self.last_firm = np.full(n, -1, dtype=np.int64)
+        self.member = np.zeros((n, k), dtype=bool)
+        self.satisfaction = np.full(n, np.nan)
+        self.visits = np.zeros(n, dtype=np.int64)
+        # the one employee a customer has a relationship with (slot and its occupant)
+        self.own_employee = np.full(n, -1, dtype=np.int64)
+        self.own_generation = np.zeros(n, dtype=np.int64)
+        self.rapport = np.zeros(n)
+
+
+class StaffTable:
+    """Employee slots. A slot is a position; ``generation`` counts its occupants."""
+
+    def __init__(self, scenario: Scenario, firms: list[Firm], rng: np.random.Generator):
+        e, c = scenario.employees, scenario.customers
+        sizes = [staff_count(scenario, f) for f in firms]
+        spans = [f.supervisor.span_of_control for f in firms]
+        firm_of, team_of, sup_firm = [], [], []
+        for k, (size, span) in enumerate(zip(sizes, spans, strict=True)):
+            n_sups = -(-size // span)
+            base = len(sup_firm)
+            sup_firm += [k] * n_sups
+            firm_of += [k] * size
+            team_of += [base + i * n_sups // size for i in range(size)]
+        self.n = n = len(firm_of)
+        self.firm = np.array(firm_of, dtype=np.int64)
+        self.team = np.array(team_of, dtype=np.int64)
+        self.supervisor_firm = np.array(sup_firm, dtype=np.int64)
+        self.on_duty = np.ones(n, dtype=bool)
+        self.vacant_until = np.zeros(n, dtype=np.int64)
+        self.generation = np.zeros(n, dtype=np.int64)
+        self.tenure = rng.integers(0, 3 * 365, size=n).astype(np.int64)
+        self.skill = rng.uniform(*e.skill_init, size=n)
+        self.knowledge = rng.uniform(*e.knowledge_init, size=(n, c.needs))
+        self.engagement = rng.uniform(*e.engagement_init, size=n)
+        self.disposition = rng.normal(0.0, e.disposition_sd, size=n)
+        self.control = np.array([firms[k].supervisor.style for k in firm_of], dtype=float)
+        # recent feedback rates (items/day, exponentially fading)
+        self.recognition = np.zeros(n)
+        self.meaning = np.zeros(n)
+        self.growth = np.zeros(n)
+        self.sting = np.zeros(n)
+        self.reward = np.zeros(n)  # recent bonus earned / wage
+        self.served_today = np.zeros(n, dtype=np.int64)
+
+    def hire(self, slots: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> None:
+        w = scenario.workforce
+        self.on_duty[slots] = True
+        self.tenure[slots] = 0
+        self.skill[slots] = w.new_hire_skill
+        self.knowledge[slots] = w.new_hire_knowledge
+        self.engagement[slots] = w.new_hire_engagement
+        self.disposition[slots] = rng.normal(0.0, scenario.employees.disposition_sd, slots.size)
+        for arr in (self.recognition, self.meaning, self.growth, self.sting, self.reward):
+            arr[slots] = 0.0
+
+    def leave(self, slots: np.ndarray, day: int, delay: int) -> None:
+        self.on_duty[slots] = False
+        self.generation[slots] += 1  # customers' rapport with the leaver ends
+        self.vacant_until[slots] = day + delay
+
+
+def staff_count(scenario: Scenario, firm: Firm) -> int:
+    per_firm = firm.policy.staff_per_1000_customers * scenario.customers.count / 1000
+    return max(1, round(per_firm / scenario.market.firms * 1.0))
+
+
+class FirmTable:
+    """Per-firm levers as arrays (K,) so mechanisms can index them by firm."""
+
+    def __init__(self, scenario: Scenario, firms: list[Firm], direct_shares: list[float]):
+        pol = [f.policy for f in firms]
+        col = lambda attr: np.array([getattr(p, attr) for p in pol], dtype=float)  # noqa: E731
+        self.k = len(firms)
+        self.direct_share = np.array(direct_shares, dtype=float)
+        self.price = col("price")
+        self.wage = col("wage")
+        self.supervisor_wage = col("supervisor_wage")
+        self.hiring_cost = col("hiring_cost")
+        self.training_cost = col("training_cost")
+        self.fixed_cost = col("fixed_cost") * scenario.customers.count / 1000 / self.k
+        self.repeat_bonus = col("repeat_bonus")
+        self.bonus_focus = col("bonus_focus")
+        programme = np.array([p.loyalty_programme for p in pol], dtype=bool)
+        self.loyalty_programme = programme
+        self.loyalty_reward = col("loyalty_reward") * programme
+        self.loyalty_join = col("loyalty_join_probability") * programme
+        self.loyalty_utility = col("loyalty_utility") * programme
+        self.loyalty_matching = col("loyalty_matching") * programme
+        self.customer_focus = col("customer_focus")
+        self.involvement = col("involvement")
+        self.role_model = np.array([f.supervisor.role_model for f in firms])
+        self.style = np.array([f.supervisor.style for f in firms])
