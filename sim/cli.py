@@ -71,11 +71,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args) -> int:
+    scenario = _scenario(args)
     from .metrics import HEADLINE, summarise
     from .report import write_table
     from .runner import FOCAL_FIRM, RunSpec, provenance, run_one
 
-    scenario = _scenario(args)
     days = args.days or scenario.market.days
     seed = scenario.analysis.seed if args.seed is None else args.seed
     df = run_one(RunSpec(scenario, args.structure, seed, days))
@@ -93,10 +93,10 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    scenario = _scenario(args)
     from .report import comparison_figure, comparison_table, write_table
     from .runner import compare
 
-    scenario = _scenario(args)
     result = compare(
         scenario,
         replications=args.replications,
@@ -163,8 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="one run; write the daily metrics of every firm")
     _add_common(p)
-    p.add_argument("--structure", type=_structure, default="linear",
-                   help="focal firm's structure: linear, triangular or a direct share 0-1")
+    p.add_argument(
+        "--structure",
+        type=_structure,
+        default="linear",
+        help="focal firm's structure: linear, triangular or a direct share 0-1",
+    )
     p.add_argument("--out", help="output file: .parquet (default) or .csv")
     p.set_defaults(func=cmd_run)
 
@@ -200,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `spc params | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 from pydantic.fields import FieldInfo
 
 STRUCTURES = ("linear", "triangular")
@@ -305,6 +314,14 @@ class Employees(Section):
         "Gallup engagement categories",
     )
 
+    @field_validator("disengaged_threshold")
+    @classmethod
+    def _below_engaged(cls, value: float, info: ValidationInfo) -> float:
+        engaged = info.data.get("engaged_threshold")
+        if engaged is not None and value >= engaged:
+            raise ValueError(f"must be below employees.engaged_threshold ({engaged})")
+        return value
+
 
 class Engagement(Section):
     """Job Demands-Resources weights: target engagement = logistic(sum)."""
@@ -319,7 +336,11 @@ class Engagement(Section):
         "Gallup State of the Global Workplace",
     )
     autonomy: float = P(
-        1.2, 0, 5, "logit per unit", "Resource: autonomy (1 - supervisory control)",
+        1.2,
+        0,
+        5,
+        "logit per unit",
+        "Resource: autonomy (1 - supervisory control)",
         "Bakker & Demerouti 2007; Hackman & Oldham 1976",
     )
     recognition: float = P(
@@ -500,7 +521,11 @@ class Policy(Section):
     bonus_focus: float = P(
         0.5, 0, 3, "ratio", "Extra rapport-building effort per unit of bonus/wage earned"
     )
-    loyalty_programme: bool = Field(False, description="Customer loyalty programme offered")
+    loyalty_programme: bool = Field(
+        False,
+        description="Customer loyalty programme offered",
+        json_schema_extra={"unit": "true/false", "source": "Seed: rewards frequency and spend"},
+    )
     loyalty_reward: float = P(
         0.05, 0, 0.5, "share of price", "Reward returned to programme members per visit"
     )
@@ -525,9 +550,7 @@ class Policy(Section):
         "Customer-focused organisation: chance a returning customer is served by their "
         "own employee",
     )
-    involvement: float = P(
-        0.3, 0, 1, "share", "Employee involvement in planning and improvement"
-    )
+    involvement: float = P(0.3, 0, 1, "share", "Employee involvement in planning and improvement")
 
 
 class Firm(Section):
@@ -544,7 +567,9 @@ def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
             fields[fname] = (_partial(ann, f"Partial{ann.__name__}") | None, None)
         else:
             inner = Annotated[ann, *info.metadata] if info.metadata else ann
-            new = Field(None, description=info.description, json_schema_extra=info.json_schema_extra)
+            new = Field(
+                None, description=info.description, json_schema_extra=info.json_schema_extra
+            )
             fields[fname] = (inner | None, new)
     return create_model(name, __base__=Section, **fields)
 
@@ -655,6 +680,8 @@ def _allowed(path: tuple, err: dict) -> str:
         return f"allowed here: {names}"
     if info is None:
         return ""
+    if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+        return f"allowed: a table [{'.'.join(map(str, path))}]"
     extra = info.json_schema_extra or {}
     unit = extra.get("unit", "") if isinstance(extra, dict) else ""
     if isinstance(extra, dict) and "range_bounds" in extra:
@@ -684,8 +711,14 @@ def format_validation_error(err: ValidationError, source: str) -> list[str]:
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         value = e.get("input")
-        shown = json.dumps(value) if not isinstance(value, dict) else "{…}"
         allowed = _allowed(path, e)
+        if isinstance(value, dict):
+            if e["type"] != "extra_forbidden":
+                problems.append(f"{source}: {dotted}: {msg}")
+                continue
+            shown = "(a table)"
+        else:
+            shown = json.dumps(value)
         line = f"{source}: {dotted} = {shown}: {msg}"
         problems.append(f"{line}; {allowed}" if allowed else line)
     return problems

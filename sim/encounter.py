@@ -87,8 +87,6 @@ def adapt(level: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     return level + rate * (target - level)
 
 
-def grow_rapport(
-    rapport: np.ndarray, same: np.ndarray, gain: np.ndarray | float
-) -> np.ndarray:
+def grow_rapport(rapport: np.ndarray, same: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
     """Rapport after the visit: grows with the same employee, restarts with a new one."""
     return np.where(same, rapport + gain * (1.0 - rapport), gain)

@@ -25,18 +25,28 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("engagement_mean", "q-units", "Mean engagement of staff on duty", headline=True),
-    Metric("engaged_share", "share", "Staff engaged (engagement >= engaged_threshold)", headline=True),
-    Metric("not_engaged_share", "share", "Staff neither engaged nor actively disengaged", headline=True),
+    Metric(
+        "engaged_share", "share", "Staff engaged (engagement >= engaged_threshold)", headline=True
+    ),
+    Metric(
+        "not_engaged_share", "share", "Staff neither engaged nor actively disengaged", headline=True
+    ),
     Metric("disengaged_share", "share", "Staff actively disengaged", headline=True),
     Metric("satisfaction", "q-units", "Mean satisfaction of today's visits", "visits", True),
     Metric("quality", "q-units", "Mean encounter quality of today's visits", "visits"),
     Metric(
-        "repeat_visit_rate", "share", "Visits by customers whose previous visit was here",
-        "visits", True,
+        "repeat_visit_rate",
+        "share",
+        "Visits by customers whose previous visit was here",
+        "visits",
+        True,
     ),
     Metric(
-        "retention", "share", "Of today's visitors who last came here, the share who came back",
-        "returning", True,
+        "retention",
+        "share",
+        "Of today's visitors who last came here, the share who came back",
+        "returning",
+        True,
     ),
     Metric("visit_share", "share", "Market share by visits", headline=True),
     Metric("revenue_share", "share", "Market share by revenue", headline=True),
@@ -45,22 +55,36 @@ METRICS: tuple[Metric, ...] = (
     Metric("revenue", "cu/day", "Revenue", headline=True),
     Metric("costs", "cu/day", "All costs"),
     Metric("profit", "cu/day", "Revenue minus costs", headline=True),
-    Metric("return_on_sales", "share", "Profit / revenue (ratio of sums in summaries)", headline=True),
+    Metric(
+        "return_on_sales", "share", "Profit / revenue (ratio of sums in summaries)", headline=True
+    ),
     Metric("turnover_rate", "1/year", "Quits per employee, annualised", headline=True),
     Metric("feedback_items", "items/day", "Feedback items customers gave"),
-    Metric("feedback_direct_share", "share", "Items that reached the employee directly", "feedback_items"),
+    Metric(
+        "feedback_direct_share",
+        "share",
+        "Items that reached the employee directly",
+        "feedback_items",
+    ),
     Metric("feedback_delivered", "items/day", "Items that reached an employee (direct or relayed)"),
     Metric("feedback_resolved", "items/day", "Items heard directly, passed on or dropped today"),
     Metric(
-        "feedback_latency", "day", "Mean delay from customer to employee of delivered items",
-        "feedback_delivered", True,
+        "feedback_latency",
+        "day",
+        "Mean delay from customer to employee of delivered items",
+        "feedback_delivered",
+        True,
     ),
     Metric(
-        "feedback_fidelity", "share", "Information reaching employees per item resolved",
-        "feedback_resolved", True,
+        "feedback_fidelity",
+        "share",
+        "Information reaching employees per item resolved",
+        "feedback_resolved",
+        True,
     ),
     Metric(
-        "supervisor_control_load", "share of capacity",
+        "supervisor_control_load",
+        "share of capacity",
         "Supervisor time on feedback handling and control interventions per day of capacity",
         headline=True,
     ),

@@ -65,7 +65,9 @@ class ServiceProfitChainModel(mesa.Model):
         self.team_size = np.bincount(s.team, minlength=self.n_supervisors).astype(float)
         self.review_offset = np.array(
             [
-                self.streams["staff"].integers(0, self.firm_configs[f].supervisor.review_cadence_days)
+                self.streams["staff"].integers(
+                    0, self.firm_configs[f].supervisor.review_cadence_days
+                )
                 for f in s.supervisor_firm
             ],
             dtype=np.int64,
@@ -113,9 +115,7 @@ class ServiceProfitChainModel(mesa.Model):
 
     def _refresh_rosters(self) -> None:
         s = self.staff
-        self.rosters = [
-            np.flatnonzero(s.on_duty & (s.firm == k)) for k in range(self.firms.k)
-        ]
+        self.rosters = [np.flatnonzero(s.on_duty & (s.firm == k)) for k in range(self.firms.k)]
         self.open_firms = np.array([r.size > 0 for r in self.rosters])
 
     def firm_daily(self) -> pd.DataFrame:
@@ -204,7 +204,9 @@ class ServiceProfitChainModel(mesa.Model):
         repeat_served = np.bincount(server, weights=repeat, minlength=S.n)
         bonus_ratio = np.divide(F.repeat_bonus, F.wage, out=np.zeros(K), where=F.wage > 0)
         gain = cfg.employees.rapport_gain * (1.0 + F.bonus_focus * bonus_ratio)[chosen]
-        C.rapport[visitors] = encounter.grow_rapport(C.rapport[visitors], same, np.minimum(gain, 1.0))
+        C.rapport[visitors] = encounter.grow_rapport(
+            C.rapport[visitors], same, np.minimum(gain, 1.0)
+        )
         C.own_employee[visitors] = server
         C.own_generation[visitors] = S.generation[server]
         C.last_firm[visitors] = chosen
@@ -241,8 +243,12 @@ class ServiceProfitChainModel(mesa.Model):
         )
         delivery = routing.Delivery.empty(S.n, cc.needs)
         routing.route_items(
-            items, day, self.queues, delivery,
-            clarity=fb.direct_clarity, gain=cfg.employees.knowledge_gain,
+            items,
+            day,
+            self.queues,
+            delivery,
+            clarity=fb.direct_clarity,
+            gain=cfg.employees.knowledge_gain,
         )
         item_firm = chosen[gives]
         fb_items = np.bincount(item_firm, minlength=K).astype(float)
@@ -262,8 +268,15 @@ class ServiceProfitChainModel(mesa.Model):
         # 6. supervisors' reviews
         ch = self.channels
         rev = routing.review(
-            day, S.team, self.team_size, self.review_offset, ch, self.queues, delivery,
-            st["routing"], gain=cfg.employees.knowledge_gain,
+            day,
+            S.team,
+            self.team_size,
+            self.review_offset,
+            ch,
+            self.queues,
+            delivery,
+            st["routing"],
+            gain=cfg.employees.knowledge_gain,
             team_summary_weight=fb.team_summary_weight,
         )
 
@@ -272,7 +285,9 @@ class ServiceProfitChainModel(mesa.Model):
         decay = em.trace_decay
         on = S.on_duty
         role = F.role_model[S.firm] * em.observation_learning
-        S.knowledge = workforce.update_knowledge(S.knowledge, delivery.log_keep, em.knowledge_decay, role)
+        S.knowledge = workforce.update_knowledge(
+            S.knowledge, delivery.log_keep, em.knowledge_decay, role
+        )
         S.skill[on] = workforce.learn_skill(S.skill[on], em.learning_rate)
         S.tenure[on] += 1
         sup_style = ch.self_focus[S.team]
@@ -291,7 +306,9 @@ class ServiceProfitChainModel(mesa.Model):
         )
         bonus = F.repeat_bonus[S.firm] * repeat_served
         S.reward = engagement.fade(
-            S.reward, np.divide(bonus, F.wage[S.firm], out=np.zeros(S.n), where=F.wage[S.firm] > 0), decay
+            S.reward,
+            np.divide(bonus, F.wage[S.firm], out=np.zeros(S.n), where=F.wage[S.firm] > 0),
+            decay,
         )
         half = em.feedback_half_saturation
         involvement = F.involvement[S.firm]
@@ -312,13 +329,18 @@ class ServiceProfitChainModel(mesa.Model):
         )
         shock = st["engagement"].normal(0.0, em.engagement_noise, S.n)
         S.engagement = np.where(
-            on, engagement.move_toward(S.engagement, target, em.engagement_rate, shock), S.engagement
+            on,
+            engagement.move_toward(S.engagement, target, em.engagement_rate, shock),
+            S.engagement,
         )
 
         # 8. quits, vacancies, hires
         wf = cfg.workforce
         hazard = workforce.quit_hazard(
-            S.engagement, wf.base_quit_rate, wf.disengagement_quit_factor, wf.labour_market_tightness
+            S.engagement,
+            wf.base_quit_rate,
+            wf.disengagement_quit_factor,
+            wf.labour_market_tightness,
         )
         quits = np.flatnonzero(on & (st["turnover"].random(S.n) < hazard))
         staff_on_payroll = np.bincount(S.firm[on], minlength=K).astype(float)
@@ -348,14 +370,41 @@ class ServiceProfitChainModel(mesa.Model):
             fixed_cost=F.fixed_cost,
         )
         self._record(
-            day, chosen, quality, satisfaction, overload, server, acc, tally, quits, rev,
-            fb_items, direct_items, delivery, staff_on_payroll, sup_per_firm,
+            day,
+            chosen,
+            quality,
+            satisfaction,
+            overload,
+            server,
+            acc,
+            tally,
+            quits,
+            rev,
+            fb_items,
+            direct_items,
+            delivery,
+            staff_on_payroll,
+            sup_per_firm,
         )
         self.day += 1
 
     def _record(
-        self, day, chosen, quality, satisfaction, overload, server, acc, tally, quits, rev,
-        fb_items, direct_items, delivery, staff_on_payroll, sup_per_firm,
+        self,
+        day,
+        chosen,
+        quality,
+        satisfaction,
+        overload,
+        server,
+        acc,
+        tally,
+        quits,
+        rev,
+        fb_items,
+        direct_items,
+        delivery,
+        staff_on_payroll,
+        sup_per_firm,
     ) -> None:
         S, F, K = self.staff, self.firms, self.firms.k
         cfg = self.config
@@ -406,7 +455,9 @@ class ServiceProfitChainModel(mesa.Model):
             "costs": acc["costs"],
             "profit": acc["profit"],
             "return_on_sales": acc["return_on_sales"],
-            "turnover_rate": _ratio(np.bincount(S.firm[quits], minlength=K) * 365.0, staff_on_payroll),
+            "turnover_rate": _ratio(
+                np.bincount(S.firm[quits], minlength=K) * 365.0, staff_on_payroll
+            ),
             "feedback_items": fb_items,
             "feedback_direct_share": _ratio(direct_items, fb_items),
             "feedback_delivered": delivered,

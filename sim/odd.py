@@ -28,7 +28,9 @@ def _cell(x) -> str:
 
 
 def parameter_table() -> str:
-    head = "| parameter | default | range | unit | description | source |\n|---|---|---|---|---|---|"
+    head = (
+        "| parameter | default | range | unit | description | source |\n|---|---|---|---|---|---|"
+    )
     rows = []
     for p in iter_parameters():
         rng = f"{_cell(p.low)} – {_cell(p.high)}" if p.low is not None else "–"

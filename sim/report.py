@@ -36,7 +36,15 @@ def comparison_table(summary: pd.DataFrame, provenance: dict, metrics=HEADLINE) 
         if math.isfinite(r.ci_low) and math.isfinite(r.ci_high):
             sig = "*" if r.ci_low > 0 or r.ci_high < 0 else ""
         body.append(
-            (name, r.unit, _fmt(r.linear_mean), _fmt(r.triangular_mean), _fmt(r.difference), ci, sig)
+            (
+                name,
+                r.unit,
+                _fmt(r.linear_mean),
+                _fmt(r.triangular_mean),
+                _fmt(r.difference),
+                ci,
+                sig,
+            )
         )
     widths = [max(len(str(x[i])) for x in [head, *body]) for i in range(len(head))]
     align = ["<", "<", ">", ">", ">", ">", "<"]
@@ -130,6 +138,8 @@ def comparison_figure(runs: pd.DataFrame, provenance: dict, path: str | Path, sm
         fontsize=11,
     )
     path = Path(path)
-    _atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png", metadata={"Software": None}))
+    _atomic_write(
+        path, lambda p: fig.savefig(p, dpi=110, format="png", metadata={"Software": None})
+    )
     plt.close(fig)
     return path

@@ -30,7 +30,10 @@ STREAMS = (
 
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
     children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    return {name: np.random.Generator(np.random.PCG64(c)) for name, c in zip(STREAMS, children)}
+    return {
+        name: np.random.Generator(np.random.PCG64(c))
+        for name, c in zip(STREAMS, children, strict=True)
+    }
 
 
 def replication_seeds(root_seed: int, replications: int) -> list[int]:

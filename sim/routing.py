@@ -49,7 +49,9 @@ def resolve_structure(scenario: Scenario, structure: str | float) -> float:
 def relay_value(sup: Supervisor, fb: Feedback) -> float:
     """Actionable information in one relayed item (0-1)."""
     coach = 1.0 - sup.style
-    return sup.filter_fidelity * (fb.direct_clarity + (1 - fb.direct_clarity) * fb.coach_context * coach)
+    return sup.filter_fidelity * (
+        fb.direct_clarity + (1 - fb.direct_clarity) * fb.coach_context * coach
+    )
 
 
 def channel_graph(direct_share: float, sup: Supervisor, fb: Feedback) -> nx.MultiDiGraph:
@@ -57,30 +59,59 @@ def channel_graph(direct_share: float, sup: Supervisor, fb: Feedback) -> nx.Mult
     g.add_nodes_from(["customer", "supervisor", "employee", "team"])
     indirect = 1.0 - direct_share
     g.add_edge(
-        "customer", "employee", key="direct", share=direct_share, delay=0.0,
-        fidelity=fb.direct_clarity, specificity=1.0, self_focus="customer harshness",
+        "customer",
+        "employee",
+        key="direct",
+        share=direct_share,
+        delay=0.0,
+        fidelity=fb.direct_clarity,
+        specificity=1.0,
+        self_focus="customer harshness",
     )
     g.add_edge(
-        "customer", "supervisor", key="hear", share=1.0, delay=0.0, fidelity=1.0,
-        specificity=1.0, self_focus="none",
+        "customer",
+        "supervisor",
+        key="hear",
+        share=1.0,
+        delay=0.0,
+        fidelity=1.0,
+        specificity=1.0,
+        self_focus="none",
     )
     value = relay_value(sup, fb)
     g.add_edge(
-        "supervisor", "employee", key="relay",
-        share=indirect * sup.pass_rate * sup.specificity, delay=float(sup.review_cadence_days),
-        fidelity=value, specificity=1.0, self_focus=sup.style,
-    )
-    g.add_edge(
-        "supervisor", "team", key="summary",
-        share=indirect * sup.pass_rate * (1 - sup.specificity),
-        delay=float(sup.review_cadence_days), fidelity=value, specificity=0.0, self_focus=0.0,
-    )
-    g.add_edge(
-        "supervisor", "employee", key="coaching", share=direct_share,
+        "supervisor",
+        "employee",
+        key="relay",
+        share=indirect * sup.pass_rate * sup.specificity,
         delay=float(sup.review_cadence_days),
-        fidelity=sup.filter_fidelity * (1 - fb.direct_clarity) * fb.coach_context
-        * (1 - sup.style) * fb.after_the_fact_coaching,
-        specificity=1.0, self_focus="repairs " + f"{fb.after_the_fact_coaching * (1 - sup.style):.2f}",
+        fidelity=value,
+        specificity=1.0,
+        self_focus=sup.style,
+    )
+    g.add_edge(
+        "supervisor",
+        "team",
+        key="summary",
+        share=indirect * sup.pass_rate * (1 - sup.specificity),
+        delay=float(sup.review_cadence_days),
+        fidelity=value,
+        specificity=0.0,
+        self_focus=0.0,
+    )
+    g.add_edge(
+        "supervisor",
+        "employee",
+        key="coaching",
+        share=direct_share,
+        delay=float(sup.review_cadence_days),
+        fidelity=sup.filter_fidelity
+        * (1 - fb.direct_clarity)
+        * fb.coach_context
+        * (1 - sup.style)
+        * fb.after_the_fact_coaching,
+        specificity=1.0,
+        self_focus="repairs " + f"{fb.after_the_fact_coaching * (1 - sup.style):.2f}",
     )
     return g
 
@@ -173,16 +204,21 @@ class Queues:
 
     def clear(self, slots: np.ndarray) -> None:
         for arr in (
-            self.praise, self.criticism, self.need, self.arrival_sum,
-            self.copies, self.copies_harsh, self.copies_need,
+            self.praise,
+            self.criticism,
+            self.need,
+            self.arrival_sum,
+            self.copies,
+            self.copies_harsh,
+            self.copies_need,
         ):
             arr[slots] = 0
 
 
 def need_counts(slot: np.ndarray, need: np.ndarray, n_slots: int, n_needs: int, weights=None):
-    return np.bincount(
-        slot * n_needs + need, weights=weights, minlength=n_slots * n_needs
-    ).reshape(n_slots, n_needs)
+    return np.bincount(slot * n_needs + need, weights=weights, minlength=n_slots * n_needs).reshape(
+        n_slots, n_needs
+    )
 
 
 @dataclass
@@ -312,7 +348,9 @@ def review(
     arrival = queues.arrival_sum[slots] * frac
     tally.resolved += np.bincount(s, weights=queued, minlength=n_sups)
     tally.delivered += np.bincount(s, weights=passed, minlength=n_sups)
-    tally.latency_sum += np.bincount(s, weights=passed * day - arrival, minlength=n_sups)
+    # clip float round-off: an item reviewed the day it arrived waited exactly 0 days
+    waited = np.maximum(passed * day - arrival, 0.0)
+    tally.latency_sum += np.bincount(s, weights=waited, minlength=n_sups)
     tally.info_sum += np.bincount(s, weights=passed * value, minlength=n_sups)
     tally.handled += np.minimum(load, ch.capacity) * reviewing
     queues.clear(slots)

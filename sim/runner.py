@@ -157,7 +157,9 @@ def paired_summary(per_run: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFram
                 "metric": name,
                 "unit": BY_NAME[name].unit,
                 "linear_mean": float(np.nanmean(lin)) if np.isfinite(lin).any() else float("nan"),
-                "triangular_mean": float(np.nanmean(tri)) if np.isfinite(tri).any() else float("nan"),
+                "triangular_mean": float(np.nanmean(tri))
+                if np.isfinite(tri).any()
+                else float("nan"),
                 "difference": mean,
                 "ci_low": mean - half,
                 "ci_high": mean + half,

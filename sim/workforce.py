@@ -27,7 +27,5 @@ def update_knowledge(
     return k * (1.0 - decay)
 
 
-def quit_hazard(
-    engagement: np.ndarray, base: float, factor: float, tightness: float
-) -> np.ndarray:
+def quit_hazard(engagement: np.ndarray, base: float, factor: float, tightness: float) -> np.ndarray:
     return np.clip(base * tightness * np.exp(factor * (0.5 - engagement)), 0.0, 1.0)

@@ -1,0 +1,1 @@
+"""Experiments built on the public API (``sim.load_scenario``, ``sim.runner``)."""

@@ -1,0 +1,377 @@
+"""Unit tests of each mechanism as a pure function (statistical where random)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim import choice, encounter, engagement, finance, routing, workforce
+from sim import word_of_mouth as wom
+from sim.config import Engagement, Feedback, Scenario, Supervisor
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+# ---------------------------------------------------------------- customer choice
+def test_logit_choice_matches_softmax_probabilities():
+    util = np.tile(np.array([[0.0, 1.0, -1.0]]), (200_000, 1))
+    chosen = choice.logit_choice(util, rng().random(200_000))
+    p = np.exp(util[0]) / np.exp(util[0]).sum()
+    freq = np.bincount(chosen, minlength=3) / chosen.size
+    # binomial sd at n=200k is below 0.0011; allow 5 sd
+    assert np.allclose(freq, p, atol=0.0055)
+
+
+def test_habit_loyalty_price_and_closed_firms_enter_utility():
+    att = np.full((2, 3), 0.5)
+    util = choice.choice_utilities(
+        att.copy(),
+        np.array([1, -1]),
+        np.array([[False, False, True], [False, False, False]]),
+        sensitivity=8.0,
+        habit=0.4,
+        loyalty_utility=np.array([0.0, 0.0, 0.5]),
+        price_disutility=np.array([0.3, 0.0, 0.0]),
+        open_firms=np.array([True, True, False]),
+    )
+    assert util[0, 1] == pytest.approx(4.4)
+    assert util[1, 1] == pytest.approx(4.0)
+    assert util[0, 0] == pytest.approx(3.7)
+    assert np.isneginf(util[:, 2]).all()
+    chosen = choice.logit_choice(util, rng().random(2))
+    assert (chosen != 2).all()
+
+
+def test_enrolment_only_where_a_programme_exists():
+    member = np.zeros((1000, 2), dtype=bool)
+    visitors = np.arange(1000)
+    chosen = np.repeat([0, 1], 500)
+    joined = choice.enrol_members(
+        member, visitors, chosen, np.array([0.0, 0.5]), rng().random(1000)
+    )
+    assert not member[:, 0].any()
+    assert joined == member[:, 1].sum()
+    assert 200 < joined < 300  # Binomial(500, 0.5): 5 sd is about 56
+
+
+# ------------------------------------------------------------- service encounter
+def test_assign_servers_respects_matching_and_rosters():
+    n = 20_000
+    chosen = np.zeros(n, dtype=np.int64)
+    own = np.full(n, 3)
+    own_valid = np.ones(n, dtype=bool)
+    rosters = [np.array([1, 2, 3, 4])]
+    server, same = encounter.assign_servers(chosen, own, own_valid, np.full(n, 0.6), rosters, rng())
+    assert set(np.unique(server)) <= {1, 2, 3, 4}
+    # matched with prob 0.6, otherwise a random one of 4 (1/4 chance of own)
+    assert same.mean() == pytest.approx(0.6 + 0.4 * 0.25, abs=0.015)
+    server2, same2 = encounter.assign_servers(
+        chosen, own, np.zeros(n, dtype=bool), np.ones(n), rosters, rng()
+    )
+    assert not same2.any()
+    assert np.bincount(server2, minlength=5)[1:].min() > n / 4 - 400
+
+
+def test_quality_rises_with_each_input_and_falls_with_overload():
+    base = dict(
+        skill=np.array([0.5]),
+        need_knowledge=np.array([0.5]),
+        effort=np.array([0.5]),
+        rapport=np.array([0.5]),
+        overload=np.array([0.0]),
+        noise=np.array([0.0]),
+    )
+    w = dict(
+        weight_skill=0.35,
+        weight_knowledge=0.25,
+        weight_effort=0.25,
+        weight_rapport=0.15,
+        overload_penalty=0.5,
+    )
+    q0 = encounter.encounter_quality(**base, **w)[0]
+    for key in ("skill", "need_knowledge", "effort", "rapport"):
+        assert encounter.encounter_quality(**{**base, key: np.array([0.9])}, **w)[0] > q0
+    assert encounter.encounter_quality(**{**base, "overload": np.array([0.4])}, **w)[0] < q0
+    hi = encounter.encounter_quality(**{**base, "noise": np.array([5.0])}, **w)
+    assert hi[0] == 1.0
+
+
+def test_disconfirmation_satisfaction():
+    sat, surprise = encounter.disconfirmation_satisfaction(
+        np.array([0.6, 0.6, 0.6]), np.array([0.4, 0.6, 0.8]), 0.5
+    )
+    assert surprise == pytest.approx([0.2, 0.0, -0.2])
+    assert sat == pytest.approx([0.7, 0.6, 0.5])  # same quality, lower expectation: happier
+
+
+def test_workload_and_rapport():
+    served, over = encounter.workload(np.array([0, 0, 0, 1]), 3, capacity=2)
+    assert served.tolist() == [3, 1, 0]
+    assert over == pytest.approx([0.5, 0.0, 0.0])
+    r = encounter.grow_rapport(np.array([0.5, 0.5]), np.array([True, False]), 0.2)
+    assert r == pytest.approx([0.6, 0.2])
+
+
+# ------------------------------------------------------------------ word of mouth
+def test_small_world_matches_networkx_watts_strogatz():
+    n, k, p = 2000, 6, 0.1
+    indptr, indices = wom.small_world(n, k, p, rng(1))
+    g = wom.to_networkx(indptr, indices)
+    ref = nx.watts_strogatz_graph(n, k, p, seed=1)
+    assert g.number_of_nodes() == n
+    assert abs(g.number_of_edges() - ref.number_of_edges()) / ref.number_of_edges() < 0.01
+    assert nx.average_clustering(g) == pytest.approx(nx.average_clustering(ref), abs=0.03)
+    assert all(u != v for u, v in g.edges())
+    # symmetric CSR
+    assert sorted(map(tuple, np.sort(np.array(g.edges()), axis=1).tolist())) == sorted(
+        set(map(tuple, np.sort(np.array(g.edges()), axis=1).tolist()))
+    )
+
+
+def test_small_world_without_rewiring_is_a_ring_lattice():
+    indptr, indices = wom.small_world(10, 4, 0.0, rng())
+    assert np.diff(indptr).tolist() == [4] * 10
+    assert sorted(indices[indptr[0] : indptr[1]].tolist()) == [1, 2, 8, 9]
+
+
+def test_spread_moves_only_contacts_attitudes_to_that_firm():
+    indptr, indices = wom.small_world(10, 2, 0.0, rng())  # ring: i ~ i-1, i+1
+    att = np.full((10, 2), 0.5)
+    sent = wom.spread(
+        att, indptr, indices, np.array([0, 5]), np.array([1, 0]), np.array([0.1, -0.2])
+    )
+    assert sent == 4
+    assert att[[1, 9], 1] == pytest.approx([0.6, 0.6])
+    assert att[[4, 6], 0] == pytest.approx([0.3, 0.3])
+    assert (att[[0, 2, 3, 5, 7, 8]] == 0.5).all()
+    wom.spread(att, indptr, indices, np.array([0] * 10), np.array([1] * 10), np.full(10, 0.5))
+    assert att.max() == 1.0
+
+
+# --------------------------------------------------------------- feedback routing
+def test_feedback_propensity_is_u_shaped_in_disconfirmation():
+    s = np.array([-0.4, -0.1, 0.0, 0.1, 0.4])
+    kw = dict(base=0.02, surprise_gain=1.0, member_multiplier=1.5, survey_response=0.3)
+    p = routing.feedback_propensity(s, np.zeros(5, bool), np.zeros(5, bool), **kw)
+    assert p[2] == pytest.approx(0.02)
+    assert p[0] == p[4] > p[1] == p[3] > p[2]
+    pm = routing.feedback_propensity(s, np.ones(5, bool), np.zeros(5, bool), **kw)
+    assert (pm > p).all()
+    pi = routing.feedback_propensity(s, np.zeros(5, bool), np.ones(5, bool), **kw)
+    assert pi[2] == pytest.approx(1 - 0.98 * 0.7)
+
+
+def test_structure_presets_and_channel_graph():
+    sc = Scenario()
+    assert routing.resolve_structure(sc, "linear") == 0.0
+    assert routing.resolve_structure(sc, "triangular") == 1.0
+    assert routing.resolve_structure(sc, 0.25) == 0.25
+    with pytest.raises(ValueError, match="allowed"):
+        routing.resolve_structure(sc, "circular")
+    sup = Supervisor(style=0.0, filter_fidelity=1.0)
+    g = routing.channel_graph(0.0, sup, Feedback())
+    assert g.edges["customer", "employee", "direct"]["share"] == 0.0
+    assert g.edges["supervisor", "employee", "relay"]["delay"] == sup.review_cadence_days
+    # a perfect coach's relay carries more than the raw words (the "starting block")
+    assert g.edges["supervisor", "employee", "relay"]["fidelity"] > Feedback().direct_clarity
+
+
+def _items(employee, praise, harsh, direct, need=None):
+    employee = np.asarray(employee)
+    return routing.FeedbackItems(
+        employee=employee,
+        need=np.zeros(employee.size, dtype=np.int64) if need is None else np.asarray(need),
+        praise=np.asarray(praise),
+        harsh=np.asarray(harsh),
+        direct=np.asarray(direct),
+    )
+
+
+def test_direct_items_arrive_at_once_queued_items_wait():
+    q = routing.Queues(2, 1)
+    out = routing.Delivery.empty(2, 1)
+    items = _items(
+        [0, 0, 1, 1],
+        [True, False, True, False],
+        [False, True, False, True],
+        [True, True, False, False],
+    )
+    n_now, info = routing.route_items(items, 3, q, out, clarity=0.7, gain=0.1)
+    assert n_now == 2 and info == pytest.approx(1.4)
+    assert out.recognition.tolist() == [1, 0] and out.sting.tolist() == [1, 0]
+    assert out.meaning.tolist() == [2, 0]
+    assert q.praise.tolist() == [0, 1] and q.criticism.tolist() == [0, 1]
+    assert q.copies_harsh.tolist() == [1, 0]
+    assert out.criticism_heard_by_supervisor.tolist() == [1, 1]
+
+
+def _channels(**kw):
+    base = dict(
+        direct_share=np.zeros(1),
+        relay_value=np.array([0.8]),
+        coaching_value=np.zeros(1),
+        coaching_repair=np.zeros(1),
+        cadence=np.array([7]),
+        pass_praise=np.ones(1),
+        pass_criticism=np.ones(1),
+        specificity=np.ones(1),
+        self_focus=np.zeros(1),
+        capacity=np.array([1e9]),
+        control_sensitivity=np.zeros(1),
+    )
+    base.update({k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in kw.items()})
+    base["cadence"] = base["cadence"].astype(np.int64)
+    return routing.Channels(**base)
+
+
+def _review(day, q, ch, team=(0, 0), seed=0):
+    out = routing.Delivery.empty(len(team), q.need.shape[1])
+    tally = routing.review(
+        day,
+        np.array(team),
+        np.array([float(len(team))]),
+        np.array([0]),
+        ch,
+        q,
+        out,
+        rng(seed),
+        gain=0.1,
+        team_summary_weight=0.3,
+    )
+    return out, tally
+
+
+def test_review_happens_on_cadence_and_measures_latency():
+    q = routing.Queues(2, 1)
+    routing.route_items(
+        _items([0] * 4, [True, False] * 2, [False] * 4, [False] * 4),
+        2,
+        q,
+        routing.Delivery.empty(2, 1),
+        clarity=0.7,
+        gain=0.1,
+    )
+    out, tally = _review(5, q, _channels())
+    assert tally.delivered.sum() == 0 and q.praise[0] == 2  # not a review day
+    out, tally = _review(7, q, _channels())
+    assert tally.delivered.sum() == 4 and tally.latency_sum.sum() == pytest.approx(4 * 5)
+    assert q.praise.sum() == 0 and q.criticism.sum() == 0
+    assert out.recognition[0] == 2 and out.growth[0] == 2 and out.sting[0] == 0
+
+
+def test_review_capacity_pass_rate_and_bias_drop_items():
+    def delivered(**kw):
+        q = routing.Queues(2, 1)
+        q.praise[:] = 500
+        q.criticism[:] = 500
+        q.need[:, 0] = 1000
+        _, t = _review(7, q, _channels(**kw))
+        return t.delivered.sum(), t.resolved.sum()
+
+    assert delivered() == (2000, 2000)
+    d, r = delivered(capacity=500)
+    assert r == 2000 and abs(d - 500) < 5 * np.sqrt(2000 * 0.25 * 0.75)
+    d, _ = delivered(pass_praise=0.0, pass_criticism=1.0)
+    assert d == 1000
+
+
+def test_micromanager_words_sting_coach_words_teach():
+    def stings(style):
+        q = routing.Queues(1, 1)
+        q.criticism[0] = 10
+        q.need[0, 0] = 10
+        out, _ = _review(7, q, _channels(self_focus=style), team=(0,))
+        return out.sting[0], out.growth[0]
+
+    assert stings(0.0) == (0.0, 10.0)
+    assert stings(1.0) == (10.0, 0.0)
+
+
+def test_team_summary_spreads_diluted_information():
+    q = routing.Queues(2, 1)
+    q.praise[0] = 10
+    q.need[0, 0] = 10
+    out, _ = _review(7, q, _channels(specificity=0.0))
+    assert out.recognition[0] == out.recognition[1] == pytest.approx(10 * 0.3 / 2)
+    assert out.log_keep[0, 0] == out.log_keep[1, 0] < 0
+
+
+# ---------------------------------------------------------------------- engagement
+def test_jdr_target_moves_with_resources_and_demands():
+    w = Engagement()
+    base = {
+        k: np.array([0.3])
+        for k in (
+            "disposition",
+            "autonomy",
+            "recognition",
+            "meaning",
+            "growth",
+            "support",
+            "involvement",
+            "reward",
+            "overload",
+            "control",
+            "sting",
+        )
+    }
+    t0 = engagement.jdr_target(w, **base)[0]
+    for res in ("autonomy", "recognition", "meaning", "growth", "support", "involvement", "reward"):
+        assert engagement.jdr_target(w, **{**base, res: np.array([0.8])})[0] > t0, res
+    for dem in ("overload", "control", "sting"):
+        assert engagement.jdr_target(w, **{**base, dem: np.array([0.8])})[0] < t0, dem
+
+
+def test_engagement_helpers():
+    assert engagement.saturate(np.array([0.0, 0.5, 1e9]), 0.5) == pytest.approx([0, 0.5, 1])
+    assert engagement.autonomy(np.array([1.0]), np.array([1.0]))[0] == 0.5
+    e = engagement.move_toward(np.array([0.2, 0.9]), np.array([1.0, 1.0]), 0.5, np.array([0, 0.5]))
+    assert e == pytest.approx([0.6, 1.0])
+    hi, mid, lo = engagement.engagement_categories(np.array([0.1, 0.5, 0.9]), 0.62, 0.38)
+    assert hi.tolist() == [False, False, True] and lo.tolist() == [True, False, False]
+    assert (hi.astype(int) + mid + lo == 1).all()
+
+
+# ------------------------------------------------------------ workforce & finance
+def test_quit_hazard_rises_as_engagement_falls():
+    h = workforce.quit_hazard(np.array([0.9, 0.5, 0.1]), 0.001, 3.0, 1.0)
+    assert h[1] == pytest.approx(0.001)
+    assert h[0] < h[1] < h[2]
+    assert workforce.quit_hazard(np.array([0.5]), 0.001, 3.0, 2.0)[0] == pytest.approx(0.002)
+
+
+def test_knowledge_learning_and_drift():
+    k = np.array([[0.5, 0.5]])
+    log_keep = np.array([[np.log(0.5), 0.0]])
+    k2 = workforce.update_knowledge(k, log_keep, 0.0, np.array([0.0]))
+    assert k2[0] == pytest.approx([0.75, 0.5])
+    assert workforce.update_knowledge(k, np.zeros((1, 2)), 0.1, np.zeros(1))[0, 0] == 0.45
+    assert workforce.learn_skill(np.array([0.5]), 0.1)[0] == pytest.approx(0.55)
+
+
+def test_daily_accounts_add_up():
+    one = np.ones(2)
+    acc = finance.daily_accounts(
+        visits=np.array([10.0, 0.0]),
+        member_visits=np.array([4.0, 0.0]),
+        repeat_served=np.array([5.0, 0.0]),
+        staff_on_payroll=np.array([2.0, 2.0]),
+        supervisors=one,
+        hires=np.array([1.0, 0.0]),
+        price=30 * one,
+        loyalty_reward=np.array([0.1, 0.0]),
+        repeat_bonus=2 * one,
+        wage=50 * one,
+        supervisor_wage=80 * one,
+        hiring_cost=100 * one,
+        training_cost=50 * one,
+        fixed_cost=10 * one,
+    )
+    assert acc["revenue"].tolist() == [300.0, 0.0]
+    assert acc["costs"][0] == pytest.approx(100 + 80 + 10 + 12 + 150 + 10)
+    assert acc["profit"][0] == pytest.approx(300 - 362)
+    assert acc["return_on_sales"][0] == pytest.approx(-62 / 300)
+    assert np.isnan(acc["return_on_sales"][1])
