@@ -50,8 +50,9 @@ def enrol_members(
 ) -> int:
     """Visitors join the chosen firm's programme with that firm's join probability.
 
-    ``join_probability`` is zero for firms without a programme. Returns new members.
+    ``join_probability`` is zero for firms without a programme. Returns the firm of
+    each new membership.
     """
     joins = (~member[visitors, chosen]) & (u < join_probability[chosen])
     member[visitors[joins], chosen[joins]] = True
-    return int(joins.sum())
+    return chosen[joins]

@@ -97,8 +97,13 @@ class ServiceProfitChainModel(mesa.Model):
         self.employee_agents = [Employee(self, i) for i in range(s.n)]
         self._customer_handles: dict[int, Customer] = {}
 
-        self.datacollector = DataCollector(tables={"firm_daily": ["day", "firm", *METRIC_NAMES]})
-        self.last_metrics: dict[str, np.ndarray] = {}
+        self._firm_onehot = np.eye(k)[s.firm]
+        self._sup_onehot = np.eye(k)[s.supervisor_firm]
+        self.member_count = np.zeros(k)
+        # One model reporter holds the whole (firms x metrics) array of the day:
+        # a single copy per day instead of one record per firm and metric.
+        self.today = np.full((k, len(METRIC_NAMES)), np.nan)
+        self.datacollector = DataCollector(model_reporters={"firm_metrics": "today"})
 
     # ------------------------------------------------------------------ helpers
     def customer(self, row: int) -> Customer:
@@ -118,9 +123,22 @@ class ServiceProfitChainModel(mesa.Model):
         self.rosters = [np.flatnonzero(s.on_duty & (s.firm == k)) for k in range(self.firms.k)]
         self.open_firms = np.array([r.size > 0 for r in self.rosters])
 
+    @property
+    def last_metrics(self) -> dict[str, np.ndarray]:
+        """Latest day's metrics by name, each an array over firms."""
+        return dict(zip(METRIC_NAMES, self.today.T, strict=True))
+
     def firm_daily(self) -> pd.DataFrame:
-        """Tidy daily metrics: one row per (day, firm)."""
-        return self.datacollector.get_table_dataframe("firm_daily")
+        """Tidy daily metrics from the DataCollector: one row per (day, firm)."""
+        days = self.datacollector.model_vars["firm_metrics"]
+        k = self.firms.k
+        if not days:
+            return pd.DataFrame(columns=["day", "firm", *METRIC_NAMES])
+        values = np.concatenate(days)
+        df = pd.DataFrame(values, columns=list(METRIC_NAMES))
+        df.insert(0, "day", np.repeat(np.arange(len(days)), k))
+        df.insert(1, "firm", np.tile(np.arange(k), len(days)))
+        return df
 
     def run(self, days: int) -> pd.DataFrame:
         for _ in range(days):
@@ -212,7 +230,10 @@ class ServiceProfitChainModel(mesa.Model):
         C.last_firm[visitors] = chosen
         C.satisfaction[visitors] = satisfaction
         C.visits[visitors] += 1
-        choice.enrol_members(C.member, visitors, chosen, F.loyalty_join, st["loyalty"].random(n))
+        joined = choice.enrol_members(
+            C.member, visitors, chosen, F.loyalty_join, st["loyalty"].random(n)
+        )
+        self.member_count += np.bincount(joined, minlength=K)
 
         tally["visits"] = np.bincount(chosen, minlength=K).astype(float)
         tally["returning"] = np.bincount(prev[prev >= 0], minlength=K).astype(float)
@@ -345,9 +366,11 @@ class ServiceProfitChainModel(mesa.Model):
         quits = np.flatnonzero(on & (st["turnover"].random(S.n) < hazard))
         staff_on_payroll = np.bincount(S.firm[on], minlength=K).astype(float)
         S.leave(quits, day, wf.hiring_delay_days)
-        self.queues.clear(quits)
         hires = np.flatnonzero(~S.on_duty & (S.vacant_until <= day))
-        S.hire(hires, cfg, st["turnover"])
+        if quits.size:
+            self.queues.clear(quits)
+        if hires.size:
+            S.hire(hires, cfg, st["turnover"])
         if quits.size or hires.size:
             self._refresh_rosters()
 
@@ -375,7 +398,7 @@ class ServiceProfitChainModel(mesa.Model):
             quality,
             satisfaction,
             overload,
-            server,
+            served,
             acc,
             tally,
             quits,
@@ -395,7 +418,7 @@ class ServiceProfitChainModel(mesa.Model):
         quality,
         satisfaction,
         overload,
-        server,
+        served,
         acc,
         tally,
         quits,
@@ -406,84 +429,85 @@ class ServiceProfitChainModel(mesa.Model):
         staff_on_payroll,
         sup_per_firm,
     ) -> None:
+        """Today's metrics as one (K, M) array, collected by Mesa's DataCollector."""
         S, F, K = self.staff, self.firms, self.firms.k
-        cfg = self.config
+        cfg, ch = self.config, self.channels
         on = S.on_duty
-        fon = S.firm[on]
-        n_on = np.bincount(fon, minlength=K).astype(float)
-
-        def staff_mean(values):
-            return _ratio(np.bincount(fon, weights=values[on], minlength=K), n_on)
-
-        hi, mid, lo = engagement.engagement_categories(
-            S.engagement[on], cfg.employees.engaged_threshold, cfg.employees.disengaged_threshold
+        e = cfg.employees
+        # per-firm sums over staff on duty in one matrix product
+        staff_cols = np.stack(
+            [
+                np.ones(S.n),
+                S.engagement,
+                S.engagement >= e.engaged_threshold,
+                S.engagement < e.disengaged_threshold,
+                S.control,
+                engagement.autonomy(S.control, F.involvement[S.firm]),
+                S.knowledge.mean(axis=1),
+                S.skill,
+                served > 0,
+                overload * (served > 0),
+            ]
         )
+        sums = (staff_cols * on) @ self._firm_onehot
+        n_on, eng, hi, lo, control, autonomy, knowledge, skill, busy, over = sums
         visits = tally["visits"]
-        sf = S.supervisor_firm
-        # direct items are heard at once; queued items when the supervisor reviews
-        delivered = direct_items + np.bincount(sf, weights=rev.delivered, minlength=K)
-        resolved = direct_items + np.bincount(sf, weights=rev.resolved, minlength=K)
-        info = direct_items * cfg.feedback.direct_clarity + np.bincount(
-            sf, weights=rev.info_sum, minlength=K
+        visit_sums = (
+            np.bincount(chosen, weights=quality, minlength=K),
+            np.bincount(chosen, weights=satisfaction, minlength=K),
         )
-        latency = np.bincount(sf, weights=rev.latency_sum, minlength=K)
-        daily_capacity = self.channels.capacity / self.channels.cadence
+        per_sup = np.stack([rev.delivered, rev.resolved, rev.info_sum, rev.latency_sum])
         # a micro-manager intervenes on each criticism heard, in proportion to style
         control_work = np.bincount(
             S.team,
-            weights=self.channels.self_focus[S.team] * delivery.criticism_heard_by_supervisor,
+            weights=ch.self_focus[S.team] * delivery.criticism_heard_by_supervisor,
             minlength=self.n_supervisors,
         )
-        load = (rev.handled + control_work) / daily_capacity
-        busy = overload[np.unique(server)] if server.size else np.zeros(0)
-        busy_firm = S.firm[np.unique(server)] if server.size else np.zeros(0, dtype=np.int64)
-        members = self.customers.member.sum(axis=0) / self.customers.n
-        m = {
-            "engagement_mean": staff_mean(S.engagement),
-            "engaged_share": _ratio(np.bincount(fon, weights=hi, minlength=K), n_on),
-            "not_engaged_share": _ratio(np.bincount(fon, weights=mid, minlength=K), n_on),
-            "disengaged_share": _ratio(np.bincount(fon, weights=lo, minlength=K), n_on),
-            "satisfaction": _ratio(np.bincount(chosen, weights=satisfaction, minlength=K), visits),
-            "quality": _ratio(np.bincount(chosen, weights=quality, minlength=K), visits),
-            "repeat_visit_rate": _ratio(tally["retained"], visits),
-            "retention": _ratio(tally["retained"], tally["returning"]),
-            "visit_share": _ratio(visits, np.full(K, visits.sum())),
-            "revenue_share": _ratio(acc["revenue"], np.full(K, acc["revenue"].sum())),
-            "visits": visits,
-            "returning": tally["returning"],
-            "revenue": acc["revenue"],
-            "costs": acc["costs"],
-            "profit": acc["profit"],
-            "return_on_sales": acc["return_on_sales"],
-            "turnover_rate": _ratio(
-                np.bincount(S.firm[quits], minlength=K) * 365.0, staff_on_payroll
-            ),
-            "feedback_items": fb_items,
-            "feedback_direct_share": _ratio(direct_items, fb_items),
-            "feedback_delivered": delivered,
-            "feedback_resolved": resolved,
-            "feedback_latency": _ratio(latency, delivered),
-            "feedback_fidelity": _ratio(info, resolved),
-            "supervisor_control_load": _ratio(
-                np.bincount(sf, weights=load, minlength=K), sup_per_firm
-            ),
-            "control": staff_mean(S.control),
-            "autonomy": staff_mean(engagement.autonomy(S.control, F.involvement[S.firm])),
-            "knowledge": staff_mean(S.knowledge.mean(axis=1)),
-            "skill": staff_mean(S.skill),
-            "overload": _ratio(
-                np.bincount(busy_firm, weights=busy, minlength=K),
-                np.bincount(busy_firm, minlength=K).astype(float),
-            ),
-            "staff_on_duty": n_on,
-            "loyalty_members": members,
-            "word_of_mouth": tally["wom"],
-        }
-        self.last_metrics = m
-        for k in range(K):
-            row = {"day": day, "firm": k}
-            row.update({name: float(m[name][k]) for name in METRIC_NAMES})
-            self.datacollector.add_table_row("firm_daily", row)
+        load = (rev.handled + control_work) / (ch.capacity / ch.cadence)
+        sup_sums = np.vstack([per_sup, load]) @ self._sup_onehot
+        delivered = direct_items + sup_sums[0]
+        resolved = direct_items + sup_sums[1]
+        info = direct_items * cfg.feedback.direct_clarity + sup_sums[2]
+        one = np.ones(K)
+        # (numerator, denominator) per metric, in METRIC_NAMES order; divided at once
+        pairs = [
+            (eng, n_on),
+            (hi, n_on),
+            (n_on - hi - lo, n_on),
+            (lo, n_on),
+            (visit_sums[1], visits),
+            (visit_sums[0], visits),
+            (tally["retained"], visits),
+            (tally["retained"], tally["returning"]),
+            (visits, visits.sum() * one),
+            (acc["revenue"], acc["revenue"].sum() * one),
+            (visits, one),
+            (tally["returning"], one),
+            (acc["revenue"], one),
+            (acc["costs"], one),
+            (acc["profit"], one),
+            (acc["profit"], acc["revenue"]),
+            (np.bincount(S.firm[quits], minlength=K) * 365.0, staff_on_payroll),
+            (fb_items, one),
+            (direct_items, fb_items),
+            (delivered, one),
+            (resolved, one),
+            (sup_sums[3], delivered),
+            (info, resolved),
+            (sup_sums[4], sup_per_firm),
+            (control, n_on),
+            (autonomy, n_on),
+            (knowledge, n_on),
+            (skill, n_on),
+            (over, busy),
+            (n_on, one),
+            (self.member_count, self.customers.n * one),
+            (tally["wom"], one),
+        ]
+        num, den = np.array(pairs).transpose(1, 0, 2)
+        m = _ratio(num, den)
+        self.today = m.T  # (K, M), rows are firms
+        self.datacollector.collect(self)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
