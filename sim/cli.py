@@ -189,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     p.set_defaults(func=cmd_validate)
 
+    from .bench import add_bench_parser
+
+    add_bench_parser(sub)
     return parser
 
 

@@ -166,3 +166,15 @@ def test_bad_arguments_exit_2_without_traceback(args, needle):
     proc = spc(*args, check=False)
     assert proc.returncode == 2
     assert needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bench_smoke_prints_every_section(tmp_path):
+    """The benchmark runs at smoke size so it never rots; no timing is asserted."""
+    out = tmp_path / "bench.json"
+    proc = spc("bench", "--smoke", "--quiet", "--json", out)
+    for heading in ("(a) side by side", "(b) scaling", "(c) batch throughput"):
+        assert heading in proc.stdout
+    assert "ratio reference cost / model cost" in proc.stdout
+    assert "serial and parallel results identical: yes" in proc.stdout
+    figures = json.loads(out.read_text())
+    assert figures

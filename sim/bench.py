@@ -1,0 +1,605 @@
+"""``spc bench``: performance figures (never pass/fail).
+
+Three sections, each optional (``--only``):
+
+side-by-side
+    The full model and the plain-Mesa reference (:mod:`sim.bench_reference`,
+    one agent per customer, ``shuffle_do``) at the same customer count and days
+    in this process: construction time separately, then the time of the days
+    alone as seconds and nanoseconds per customer-day, and the ratio
+    reference cost / model cost. Best of a few repeats for small sizes.
+scaling
+    The full model at each customer count in a fresh subprocess: construction
+    and run seconds, ns per customer-day, peak resident memory (``ru_maxrss``
+    read after the run), and the growth exponent fitted to log seconds vs log
+    customers.
+batch
+    A batch of baseline-size runs (the scenario as written), serially in this
+    process and on ``--workers`` processes (:class:`sim.runner.ProcessEvaluator`):
+    runs per minute each way and the parallel path's efficiency against the
+    ideal serial time / workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+SECTIONS = ("side-by-side", "scaling", "batch")
+DEFAULT_SCENARIO = "scenarios/baseline.toml"
+
+# (full, smoke) defaults; ``None`` in argparse means "not given on the command line"
+DEFAULTS = {
+    "customers": (20_000, 2_000),
+    "days": (60, 10),
+    "scaling": ([1_000, 10_000, 100_000, 1_000_000], [1_000, 4_000]),
+    "scaling_days": (365, 20),
+    "batch_runs": (8, 2),
+    "batch_days": (None, 30),  # None: the scenario's market.days
+}
+
+
+# ------------------------------------------------------------------ arguments
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{value} must be between 0 and 2**63 - 1")
+    return value
+
+
+def _count_list(text: str) -> list[int]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list, e.g. 1000,10000")
+    return [_count(t) for t in items]
+
+
+def _sections(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if t not in SECTIONS]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(bad) or text!r}: allowed sections are {', '.join(SECTIONS)}"
+        )
+    return items
+
+
+def add_bench_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "bench",
+        help="performance figures: vs plain Mesa, scaling, batch throughput",
+        description=(
+            "Measure and print performance figures (no pass/fail): (a) the model side by "
+            "side with a plain-Mesa reference, (b) scaling with the number of customers, "
+            "(c) batch throughput serially and on all cores."
+        ),
+    )
+    p.add_argument(
+        "--scenario",
+        default=DEFAULT_SCENARIO,
+        help=f"scenario the runs are based on (default: {DEFAULT_SCENARIO})",
+    )
+    g = p.add_argument_group("side by side")
+    g.add_argument("--customers", type=_count, metavar="N", help="customers (default 20000)")
+    g.add_argument("--days", type=_count, metavar="D", help="days (default 60)")
+    g.add_argument(
+        "--repeats",
+        type=_count,
+        help="repeats, best taken (default: 3 for up to 2.5M customer-days, 2 to 10M, else 1)",
+    )
+    g = p.add_argument_group("scaling")
+    g.add_argument(
+        "--scaling",
+        type=_count_list,
+        metavar="N1,N2,...",
+        help="customer counts (default 1000,10000,100000,1000000)",
+    )
+    g.add_argument("--scaling-days", type=_count, metavar="D", help="days per size (default 365)")
+    g = p.add_argument_group("batch")
+    g.add_argument("--batch-runs", type=_count, metavar="R", help="runs in the batch (default 8)")
+    g.add_argument(
+        "--batch-days", type=_count, metavar="D", help="days per run (default: market.days)"
+    )
+    g.add_argument(
+        "--workers",
+        type=_count,
+        default=os.cpu_count() or 1,
+        help=f"worker processes for the parallel batch (default: all CPUs, here {os.cpu_count()})",
+    )
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes for CI: 2000 x 10 days; scaling 1000,4000 x 20 days; batch 2 x 30 days",
+    )
+    p.add_argument(
+        "--only",
+        type=_sections,
+        metavar="SECTIONS",
+        help=f"comma-separated sections to run (default: all of {','.join(SECTIONS)})",
+    )
+    p.add_argument("--seed", type=_seed, default=1, help="seed of every run (default 1)")
+    p.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    p.set_defaults(func=cmd_bench)
+    return p
+
+
+def _resolve(args) -> None:
+    pick = 1 if args.smoke else 0
+    for name, values in DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, values[pick])
+    args.only = args.only or list(SECTIONS)
+
+
+# ------------------------------------------------------------------ helpers
+class _Progress:
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def _ns(seconds: float, customers: int, days: int) -> float:
+    return seconds / (customers * days) * 1e9
+
+
+def _finite(obj):
+    """JSON-safe copy: NaN and infinities become null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _maxrss_mib() -> float:
+    import resource  # Unix only; imported here so that `spc` itself works everywhere
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10  # bytes vs KiB
+
+
+def _nproc() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def environment() -> dict:
+    import mesa
+    import numpy as np
+
+    from . import __version__
+
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "numpy": np.__version__,
+        "mesa": mesa.__version__,
+        "sim": __version__,
+        "nproc": _nproc(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(terse=True),
+        "load_average_at_start": load,
+    }
+
+
+def reference_params(scenario) -> dict:
+    """Customer-side parameters of ``scenario`` for the plain-Mesa reference."""
+    c = scenario.customers
+    return {
+        "firms": scenario.market.firms,
+        "visit_rate": c.visit_rate,
+        "sensitivity": c.choice_sensitivity,
+        "habit": c.habit,
+        "quality_noise": scenario.service.noise,
+        "disconfirmation_weight": c.disconfirmation_weight,
+        "expectation_adaptation": c.expectation_adaptation,
+        "attitude_learning": c.attitude_learning,
+        "attitude_init": tuple(c.attitude_init),
+        "expectation_init": tuple(c.expectation_init),
+    }
+
+
+def time_model(scenario, days: int, seed: int) -> dict:
+    """Build the full model and step it ``days`` times; seconds for each part."""
+    from .model import ServiceProfitChainModel
+
+    t0 = time.perf_counter()
+    model = ServiceProfitChainModel(scenario, structure="linear", seed=seed)
+    t1 = time.perf_counter()
+    for _ in range(days):
+        model.step()
+    t2 = time.perf_counter()
+    visits = float(model.firm_daily()["visits"].sum())
+    return {
+        "construct_s": t1 - t0,
+        "run_s": t2 - t1,
+        "visits_per_customer_day": visits / (scenario.customers.count * days),
+    }
+
+
+def _default_repeats(customer_days: int) -> int:
+    if customer_days <= 2_500_000:
+        return 3
+    return 2 if customer_days <= 10_000_000 else 1
+
+
+# ------------------------------------------------------------------ (a) side by side
+def side_by_side(args, scenario_path: str, note: _Progress) -> dict:
+    from .bench_reference import time_reference
+    from .config import load_scenario
+
+    n, days = args.customers, args.days
+    scenario = load_scenario(scenario_path, overrides={"customers.count": n})
+    params = reference_params(scenario)
+    repeats = args.repeats or _default_repeats(n * days)
+    contenders = {
+        "model": lambda: time_model(scenario, days, args.seed),
+        "reference": lambda: time_reference(n, days, seed=args.seed, **params),
+        "reference_numpy": lambda: time_reference(
+            n, days, flavour="numpy", seed=args.seed, **params
+        ),
+    }
+    best: dict[str, dict] = {}
+    # interleave the contenders so that background load hits all of them alike
+    for r in range(repeats):
+        for name, fn in contenders.items():
+            note(f"side by side: {name}, {n} customers x {days} days, repeat {r + 1}/{repeats}")
+            gc.collect()
+            t = fn()
+            b = best.setdefault(name, dict(t))
+            b["construct_s"] = min(b["construct_s"], t["construct_s"])
+            b["run_s"] = min(b["run_s"], t["run_s"])
+    for b in best.values():
+        b["ns_per_customer_day"] = _ns(b["run_s"], n, days)
+    model_s = best["model"]["run_s"]
+    return {
+        "customers": n,
+        "days": days,
+        "repeats": repeats,
+        "timing": "best of repeats; construction excluded from run_s",
+        **best,
+        "ratio": best["reference"]["run_s"] / model_s,
+        "ratio_numpy": best["reference_numpy"]["run_s"] / model_s,
+    }
+
+
+def print_side_by_side(res: dict) -> None:
+    n, days = res["customers"], res["days"]
+    print(
+        f"\n(a) side by side: {n:,} customers x {days} days, one process, best of {res['repeats']}"
+    )
+    print(
+        f"  {'':38s} {'construct s':>11s} {'run s':>9s} {'ns/customer-day':>16s} "
+        f"{'visits/customer-day':>20s}"
+    )
+    rows = (
+        ("full model (sim, columnar)", "model"),
+        ("plain Mesa reference (python flavour)", "reference"),
+        ("plain Mesa reference (numpy per agent)", "reference_numpy"),
+    )
+    for label, key in rows:
+        r = res[key]
+        print(
+            f"  {label:38s} {r['construct_s']:11.3f} {r['run_s']:9.3f} "
+            f"{r['ns_per_customer_day']:16,.0f} {r['visits_per_customer_day']:20.4f}"
+        )
+    print(
+        f"  ratio reference cost / model cost: {res['ratio']:.1f}x "
+        f"(numpy-per-agent reference: {res['ratio_numpy']:.1f}x)"
+    )
+    print(
+        "  (the reference models only the customers' visit, choice and satisfaction; "
+        "the full model\n   also runs staff, feedback routing, word of mouth and accounts)"
+    )
+
+
+# ------------------------------------------------------------------ (b) scaling
+_CHILD = "import sys; from sim.bench import _scaling_child; sys.exit(_scaling_child(sys.argv[1]))"
+
+
+def _scaling_child(spec_json: str) -> int:
+    """Run in a fresh interpreter: time one size and print one JSON line on stdout."""
+    spec = json.loads(spec_json)
+    rss_start = _maxrss_mib()
+    from .config import load_scenario
+    from .model import ServiceProfitChainModel
+
+    n, days = spec["customers"], spec["days"]
+    scenario = load_scenario(spec["scenario"], overrides={"customers.count": n})
+    rss_import = _maxrss_mib()
+    t0 = time.perf_counter()
+    model = ServiceProfitChainModel(scenario, structure="linear", seed=spec["seed"])
+    t1 = time.perf_counter()
+    last = t1
+    for day in range(days):
+        model.step()
+        now = time.perf_counter()
+        if spec["progress"] and now - last >= 10.0 and day + 1 < days:
+            last = now
+            print(
+                f"[bench]   {n:,} customers: day {day + 1}/{days}, {now - t1:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    t2 = time.perf_counter()
+    out = {
+        "customers": n,
+        "days": days,
+        "construct_s": t1 - t0,
+        "run_s": t2 - t1,
+        "peak_rss_mib": _maxrss_mib(),
+        "rss_after_import_mib": rss_import,
+        "rss_interpreter_mib": rss_start,
+    }
+    print(json.dumps(out))
+    return 0
+
+
+def fit_exponent(customers: list[int], seconds: list[float]) -> float:
+    """Least-squares slope of log(seconds) against log(customers)."""
+    import numpy as np
+
+    if len(customers) < 2:
+        return math.nan
+    return float(np.polyfit(np.log(customers), np.log(seconds), 1)[0])
+
+
+def scaling(args, scenario_path: str, note: _Progress) -> dict:
+    rows, failed = [], []
+    for n in args.scaling:
+        spec = {
+            "customers": n,
+            "days": args.scaling_days,
+            "scenario": scenario_path,
+            "seed": args.seed,
+            "progress": not args.quiet,
+        }
+        note(f"scaling: {n:,} customers x {args.scaling_days} days in a fresh subprocess")
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, json.dumps(spec)],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - t
+        if proc.returncode != 0:
+            note(f"scaling: {n:,} customers failed (exit {proc.returncode})")
+            failed.append(n)
+            continue
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        row["ns_per_customer_day"] = _ns(row["run_s"], n, args.scaling_days)
+        row["model_memory_mib"] = row["peak_rss_mib"] - row["rss_after_import_mib"]
+        row["subprocess_wall_s"] = wall
+        rows.append(row)
+    ns = [r["customers"] for r in rows]
+    secs = [r["run_s"] for r in rows]
+    for prev, row in itertools.pairwise(rows):
+        row["local_exponent"] = fit_exponent(
+            [prev["customers"], row["customers"]], [prev["run_s"], row["run_s"]]
+        )
+    return {
+        "days": args.scaling_days,
+        "memory": (
+            "peak resident set size of the measuring subprocess, resource.getrusage"
+            "(RUSAGE_SELF).ru_maxrss read after the run; model_memory_mib is that peak "
+            "minus ru_maxrss after imports and scenario loading"
+        ),
+        "rows": rows,
+        "exponent": fit_exponent(ns, secs),
+        "exponent_construct": fit_exponent(ns, [r["construct_s"] for r in rows]),
+        "failed": failed,
+    }
+
+
+def print_scaling(res: dict) -> None:
+    days = res["days"]
+    print(f"\n(b) scaling: full model, {days} days per size, each size in a fresh subprocess")
+    print(
+        f"  {'customers':>10s} {'construct s':>11s} {'run s':>9s} {'ns/customer-day':>16s} "
+        f"{'peak RSS MiB':>13s} {'model MiB':>10s} {'local exp.':>10s}"
+    )
+    for r in res["rows"]:
+        local = r.get("local_exponent")
+        print(
+            f"  {r['customers']:10,d} {r['construct_s']:11.3f} {r['run_s']:9.2f} "
+            f"{r['ns_per_customer_day']:16,.0f} {r['peak_rss_mib']:13.0f} "
+            f"{r['model_memory_mib']:10.0f} {'' if local is None else f'{local:.2f}':>10s}"
+        )
+    print(
+        f"  fitted growth exponent (slope of log run seconds vs log customers): "
+        f"{res['exponent']:.2f}; construction: {res['exponent_construct']:.2f}"
+    )
+    print(
+        "  peak RSS: ru_maxrss of the subprocess after the run (includes Python, numpy, "
+        "pandas, mesa);\n  model MiB: that peak minus ru_maxrss after imports"
+    )
+    if res["failed"]:
+        print(f"  failed sizes: {', '.join(f'{n:,}' for n in res['failed'])}")
+
+
+# ------------------------------------------------------------------ (c) batch
+def _timed_run(spec):
+    """``run_one`` plus its own seconds and the process id (module level: picklable)."""
+    from .runner import run_one
+
+    t = time.perf_counter()
+    df = run_one(spec)
+    return df, time.perf_counter() - t, os.getpid()
+
+
+def batch(args, scenario_path: str, note: _Progress) -> dict:
+    from .config import load_scenario
+    from .rng import replication_seeds
+    from .runner import ProcessEvaluator, RunSpec, SerialEvaluator
+
+    scenario = load_scenario(scenario_path)
+    days = args.batch_days or scenario.market.days
+    runs, workers = args.batch_runs, args.workers
+    seeds = replication_seeds(args.seed, runs)
+    structures = ("linear", "triangular")
+    specs = [RunSpec(scenario, structures[i % 2], s, days, i) for i, s in enumerate(seeds)]
+    progress = not args.quiet
+
+    note(f"batch: {runs} runs of {scenario.customers.count:,} customers x {days} days, serial")
+    gc.collect()
+    t = time.perf_counter()
+    serial = SerialEvaluator().map(_timed_run, specs, progress=progress, desc="serial")
+    serial_s = time.perf_counter() - t
+
+    note(f"batch: the same {runs} runs on {workers} worker processes (spawn)")
+    gc.collect()
+    t = time.perf_counter()
+    parallel = ProcessEvaluator(workers).map(_timed_run, specs, progress=progress, desc="parallel")
+    parallel_s = time.perf_counter() - t
+
+    note("batch: timing one fresh interpreter importing the package (a worker's start-up)")
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import sim.runner"], check=True)
+    startup_s = time.perf_counter() - t
+
+    identical = all(a[0].equals(b[0]) for a, b in zip(serial, parallel, strict=True))
+    busy: dict[int, float] = {}
+    for _, seconds, pid in parallel:
+        busy[pid] = busy.get(pid, 0.0) + seconds
+    usable = min(workers, runs)
+    ideal = serial_s / usable
+    return {
+        "runs": runs,
+        "customers": scenario.customers.count,
+        "days": days,
+        "workers": workers,
+        "serial_s": serial_s,
+        "parallel_s": parallel_s,
+        "serial_runs_per_minute": runs / serial_s * 60,
+        "parallel_runs_per_minute": runs / parallel_s * 60,
+        "speedup": serial_s / parallel_s,
+        "ideal_parallel_s": ideal,
+        "overhead_s": parallel_s - ideal,
+        "efficiency": ideal / parallel_s,
+        "worker_startup_s": startup_s,
+        "serial_run_s_total": sum(r[1] for r in serial),
+        "parallel_run_s_total": sum(r[1] for r in parallel),
+        "parallel_busiest_worker_s": max(busy.values()),
+        "worker_processes_used": len(busy),
+        "identical_results": identical,
+    }
+
+
+def print_batch(res: dict) -> None:
+    print(
+        f"\n(c) batch throughput: {res['runs']} runs of {res['customers']:,} customers x "
+        f"{res['days']} days (scenario as written)"
+    )
+    print(
+        f"  serial, one process:          {res['serial_s']:8.2f} s  "
+        f"{res['serial_runs_per_minute']:7.1f} runs/min"
+    )
+    print(
+        f"  ProcessEvaluator({res['workers']}):          {res['parallel_s']:8.2f} s  "
+        f"{res['parallel_runs_per_minute']:7.1f} runs/min  (speed-up {res['speedup']:.2f}x)"
+    )
+    usable = min(res["workers"], res["runs"])
+    print(
+        f"  ideal parallel time = serial / {usable}: {res['ideal_parallel_s']:.2f} s; "
+        f"overhead {res['overhead_s']:+.2f} s; efficiency {res['efficiency']:.0%}"
+    )
+    print(
+        "  (the parallel time includes starting the worker processes, importing the package "
+        "in each,\n   and pickling the runs' tables back; one fresh interpreter importing "
+        f"sim.runner took {res['worker_startup_s']:.2f} s)"
+    )
+    print(
+        f"  time inside run_one, summed: serial {res['serial_run_s_total']:.2f} s, "
+        f"parallel {res['parallel_run_s_total']:.2f} s\n"
+        f"  ({res['parallel_run_s_total'] / res['serial_run_s_total']:.2f}x; above 1: runs slow "
+        f"down side by side); busiest worker {res['parallel_busiest_worker_s']:.2f} s of "
+        f"{res['parallel_s']:.2f} s wall,\n  the rest is start-up, scheduling and transfer"
+    )
+    print(f"  serial and parallel results identical: {'yes' if res['identical_results'] else 'NO'}")
+
+
+# ------------------------------------------------------------------ command
+def cmd_bench(args) -> int:
+    from .config import ScenarioError, load_scenario
+
+    _resolve(args)
+    note = _Progress(args.quiet)
+    scenario_path = args.scenario
+    if not Path(scenario_path).is_file():
+        raise ScenarioError([f"{scenario_path}: no such scenario file (see --scenario)"])
+    scenario_path = str(Path(scenario_path).resolve())
+    load_scenario(scenario_path)  # report a bad scenario before anything runs
+
+    env = environment()
+    print("spc bench: performance figures (not a pass/fail test)")
+    print(
+        f"python {env['python']} ({env['implementation']})  numpy {env['numpy']}  "
+        f"mesa {env['mesa']}  sim {env['sim']}  nproc {env['nproc']}"
+    )
+    load = env["load_average_at_start"]
+    print(
+        f"scenario {args.scenario}; seed {args.seed}"
+        + (f"; load average at start {load[0]:.2f} (other work disturbs timings)" if load else "")
+        + ("; SMOKE sizes" if args.smoke else "")
+    )
+    sys.stdout.flush()
+
+    figures: dict = {"environment": env, "scenario": args.scenario, "smoke": args.smoke}
+    status = 0
+    if "side-by-side" in args.only:
+        figures["side_by_side"] = res = side_by_side(args, scenario_path, note)
+        print_side_by_side(res)
+        sys.stdout.flush()
+    if "scaling" in args.only:
+        figures["scaling"] = res = scaling(args, scenario_path, note)
+        print_scaling(res)
+        sys.stdout.flush()
+        status = 1 if res["failed"] else status
+    if "batch" in args.only:
+        figures["batch"] = res = batch(args, scenario_path, note)
+        print_batch(res)
+        sys.stdout.flush()
+
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(_finite(figures), indent=2) + "\n", encoding="utf-8")
+        note(f"wrote {path}")
+    return status
