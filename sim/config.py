@@ -183,6 +183,14 @@ class Customers(Section):
 
 class WordOfMouth(Section):
     degree: int = P(6, 0, 100, "contacts", "Mean contacts per customer in the social graph (even)")
+
+    @field_validator("degree")
+    @classmethod
+    def _even(cls, value: int) -> int:
+        if value % 2:
+            raise ValueError("must be even (a ring lattice has degree/2 neighbours on each side)")
+        return value
+
     rewiring: float = P(
         0.1,
         0,
@@ -327,12 +335,13 @@ class Engagement(Section):
     """Job Demands-Resources weights: target engagement = logistic(sum)."""
 
     baseline: float = P(
-        -0.8,
+        -0.98,
         -5,
         5,
         "logit",
-        "Intercept of the JD-R engagement target (calibrated: ~1/3 engaged, ~1/6 actively "
-        "disengaged in the baseline market)",
+        "Intercept of the JD-R engagement target; calibrated with disposition_sd so the "
+        "baseline market has 1/3 engaged and about 1/6 actively disengaged "
+        "(experiments/calibrate_engagement.py)",
         "Gallup State of the Global Workplace",
     )
     autonomy: float = P(
@@ -519,7 +528,11 @@ class Policy(Section):
         0.0, 0, 100, "cu per repeat visit", "Bonus paid to the employee per repeat visit served"
     )
     bonus_focus: float = P(
-        0.5, 0, 3, "ratio", "Extra rapport-building effort per unit of bonus/wage earned"
+        0.5,
+        0,
+        3,
+        "ratio",
+        "Extra rapport built per repeat encounter, per unit of bonus rate (repeat_bonus / wage)",
     )
     loyalty_programme: bool = Field(
         False,

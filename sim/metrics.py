@@ -1,9 +1,11 @@
 """Daily per-firm metrics: names, units, meaning, and how a run is summarised.
 
-The model records one row per firm and day (Mesa ``DataCollector`` table
-``firm_daily``). A run's summary of a metric over the measurement window is the
-mean of its daily values, weighted where a daily value is a ratio (e.g.
-satisfaction is weighted by visits), or a ratio of sums (return on sales).
+Each day the model stores a (firms x metrics) array through Mesa's
+``DataCollector`` (model reporter ``firm_metrics``); ``model.firm_daily()`` turns
+it into a tidy frame with one row per firm and day. A run's summary of a metric
+over the measurement window is the mean of its daily values, weighted where a
+daily value is a ratio (e.g. satisfaction is weighted by visits), or a ratio of
+sums (return on sales).
 """
 
 from __future__ import annotations

@@ -97,8 +97,10 @@ class ServiceProfitChainModel(mesa.Model):
         self.employee_agents = [Employee(self, i) for i in range(s.n)]
         self._customer_handles: dict[int, Customer] = {}
 
-        self._firm_onehot = np.eye(k)[s.firm]
-        self._sup_onehot = np.eye(k)[s.supervisor_firm]
+        # staff and supervisors are stored firm by firm: per-firm sums are segment
+        # sums (np.add.reduceat), with no BLAS threads competing with other runs
+        self._firm_starts = np.searchsorted(s.firm, np.arange(k))
+        self._sup_firm_starts = np.searchsorted(s.supervisor_firm, np.arange(k))
         self.member_count = np.zeros(k)
         # One model reporter holds the whole (firms x metrics) array of the day:
         # a single copy per day instead of one record per firm and metric.
@@ -325,6 +327,7 @@ class ServiceProfitChainModel(mesa.Model):
         S.sting = np.maximum(
             engagement.fade(S.sting, delivery.sting, decay) - decay * delivery.sting_repair, 0.0
         )
+        self.queues.fade(decay)
         bonus = F.repeat_bonus[S.firm] * repeat_served
         S.reward = engagement.fade(
             S.reward,
@@ -434,7 +437,7 @@ class ServiceProfitChainModel(mesa.Model):
         cfg, ch = self.config, self.channels
         on = S.on_duty
         e = cfg.employees
-        # per-firm sums over staff on duty in one matrix product
+        # per-firm sums over staff on duty
         staff_cols = np.stack(
             [
                 np.ones(S.n),
@@ -449,7 +452,7 @@ class ServiceProfitChainModel(mesa.Model):
                 overload * (served > 0),
             ]
         )
-        sums = (staff_cols * on) @ self._firm_onehot
+        sums = np.add.reduceat(staff_cols * on, self._firm_starts, axis=1)
         n_on, eng, hi, lo, control, autonomy, knowledge, skill, busy, over = sums
         visits = tally["visits"]
         visit_sums = (
@@ -464,7 +467,7 @@ class ServiceProfitChainModel(mesa.Model):
             minlength=self.n_supervisors,
         )
         load = (rev.handled + control_work) / (ch.capacity / ch.cadence)
-        sup_sums = np.vstack([per_sup, load]) @ self._sup_onehot
+        sup_sums = np.add.reduceat(np.vstack([per_sup, load]), self._sup_firm_starts, axis=1)
         delivered = direct_items + sup_sums[0]
         resolved = direct_items + sup_sums[1]
         info = direct_items * cfg.feedback.direct_clarity + sup_sums[2]

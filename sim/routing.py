@@ -120,7 +120,6 @@ def channel_graph(direct_share: float, sup: Supervisor, fb: Feedback) -> nx.Mult
 class Channels:
     """Per-supervisor channel parameters read off the routing graphs (arrays of length S)."""
 
-    direct_share: np.ndarray
     relay_value: np.ndarray
     coaching_value: np.ndarray
     coaching_repair: np.ndarray
@@ -144,7 +143,6 @@ def channel_parameters(
     rate = np.array([sups[k].pass_rate for k in f])
     bias = np.array([sups[k].negativity_bias for k in f])
     return Channels(
-        direct_share=np.array([edge(k, "customer", "employee", "direct", "share") for k in f]),
         relay_value=np.array([edge(k, "supervisor", "employee", "relay", "fidelity") for k in f]),
         coaching_value=np.array(
             [edge(k, "supervisor", "employee", "coaching", "fidelity") for k in f]
@@ -197,10 +195,16 @@ class Queues:
         self.criticism = np.zeros(n_slots, dtype=np.int64)
         self.need = np.zeros((n_slots, n_needs))
         self.arrival_sum = np.zeros(n_slots)
-        # copies of directly heard items, for after-the-fact coaching
+        # copies of directly heard items, for after-the-fact coaching; the harsh
+        # ones as the share of their sting not yet faded (see Queues.fade)
         self.copies = np.zeros(n_slots)
         self.copies_harsh = np.zeros(n_slots)
         self.copies_need = np.zeros((n_slots, n_needs))
+
+    def fade(self, decay: float) -> None:
+        """End of day: a harsh comment's sting fades at the rate of the sting trace,
+        so coaching at review repairs what is left of it, not what it once was."""
+        self.copies_harsh *= 1.0 - decay
 
     def clear(self, slots: np.ndarray) -> None:
         for arr in (
@@ -336,14 +340,17 @@ def review(
     focus = ch.self_focus[s]
     out.recognition[slots] += praise_out * spec + team_praise[s] * dilution
     out.sting[slots] += crit_out * spec * focus
-    out.growth[slots] += (crit_out * spec + team_crit[s] * dilution) * (1 - focus)
+    # the supervisor's framing (self-focus) applies to criticism of one person; a
+    # team-level summary blames no one in particular and is all task information
+    out.growth[slots] += crit_out * spec * (1 - focus) + team_crit[s] * dilution
 
     # after-the-fact coaching of what employees already heard directly
     repair = ch.coaching_repair[s] * cover
     out.sting_repair[slots] += repair * queues.copies_harsh[slots]
     out.growth[slots] += repair * queues.copies_harsh[slots]
     coach_log = np.log1p(-gain * ch.coaching_value[s])
-    out.log_keep[slots] += queues.copies_need[slots] * (cover * coach_log)[:, None]
+    coached = queues.copies_need[slots] * cover[:, None]
+    out.log_keep[slots] += coached * coach_log[:, None]
 
     arrival = queues.arrival_sum[slots] * frac
     tally.resolved += np.bincount(s, weights=queued, minlength=n_sups)
@@ -351,7 +358,11 @@ def review(
     # clip float round-off: an item reviewed the day it arrived waited exactly 0 days
     waited = np.maximum(passed * day - arrival, 0.0)
     tally.latency_sum += np.bincount(s, weights=waited, minlength=n_sups)
-    tally.info_sum += np.bincount(s, weights=passed * value, minlength=n_sups)
+    # information reaching employees through the channel that resolved the item: a
+    # summarised item spreads team_summary_weight of an item over the team. (Coaching
+    # context added later to items heard directly is not counted here.)
+    relayed_info = passed * value * (spec + (1 - spec) * team_summary_weight)
+    tally.info_sum += np.bincount(s, weights=relayed_info, minlength=n_sups)
     tally.handled += np.minimum(load, ch.capacity) * reviewing
     queues.clear(slots)
     return tally

@@ -69,8 +69,7 @@ class ProcessEvaluator:
 
     def map(self, fn: Callable, items: Sequence, progress: bool = False, desc: str = "runs"):
         results: list[Any] = [None] * len(items)
-        ctx = mp.get_context("spawn")  # same start method on every platform
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=_context()) as pool:
             futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
             bar = tqdm(total=len(items), desc=desc, disable=not progress, unit="run", leave=False)
             for fut in as_completed(futures):
@@ -78,6 +77,20 @@ class ProcessEvaluator:
                 bar.update()
             bar.close()
         return results
+
+
+def _context():
+    """Workers forked from a server that has already imported the model.
+
+    Spawned workers would each pay seconds of imports; plain fork is unsafe with
+    the threads that pandas, pyarrow and tqdm may have started. Where forkserver is
+    unavailable (Windows, macOS default aside), spawn is used.
+    """
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.runner"])
+        return ctx
+    return mp.get_context("spawn")
 
 
 def make_evaluator(workers: int | None):

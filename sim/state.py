@@ -56,7 +56,8 @@ class StaffTable:
         self.knowledge = rng.uniform(*e.knowledge_init, size=(n, c.needs))
         self.engagement = rng.uniform(*e.engagement_init, size=n)
         self.disposition = rng.normal(0.0, e.disposition_sd, size=n)
-        self.control = np.array([firms[k].supervisor.style for k in firm_of], dtype=float)
+        self.style_of_slot = np.array([firms[k].supervisor.style for k in firm_of], dtype=float)
+        self.control = self.style_of_slot.copy()
         # recent feedback rates (items/day, exponentially fading)
         self.recognition = np.zeros(n)
         self.meaning = np.zeros(n)
@@ -73,6 +74,7 @@ class StaffTable:
         self.knowledge[slots] = w.new_hire_knowledge
         self.engagement[slots] = w.new_hire_engagement
         self.disposition[slots] = rng.normal(0.0, scenario.employees.disposition_sd, slots.size)
+        self.control[slots] = self.style_of_slot[slots]  # the supervisor's usual grip
         for arr in (self.recognition, self.meaning, self.growth, self.sting, self.reward):
             arr[slots] = 0.0
 
@@ -83,8 +85,9 @@ class StaffTable:
 
 
 def staff_count(scenario: Scenario, firm: Firm) -> int:
-    per_firm = firm.policy.staff_per_1000_customers * scenario.customers.count / 1000
-    return max(1, round(per_firm / scenario.market.firms * 1.0))
+    """Employees of a firm: its staffing ratio applied to an equal share of the market."""
+    market_staff = firm.policy.staff_per_1000_customers * scenario.customers.count / 1000
+    return max(1, round(market_staff / scenario.market.firms))
 
 
 class FirmTable:

@@ -38,7 +38,7 @@ def test_micro_management_lowers_engagement_in_both_structures():
         diff = micro - coach
         # every pair in the same direction and a paired t-test at 1 %
         assert (diff < 0).all(), diff
-        assert stats.ttest_rel(micro, coach).pvalue < 0.01
+        assert stats.ttest_rel(micro, coach, alternative="less").pvalue < 0.01
 
 
 GOOD_FILTER = {
@@ -85,7 +85,8 @@ def test_focal_loyalty_programme_raises_repeat_visits():
     seeds = list(range(201, 211))  # a smaller effect: ten pairs
     with_programme = focal(on, "linear", "repeat_visit_rate", seeds)
     without = focal({}, "linear", "repeat_visit_rate", seeds)
-    assert stats.ttest_rel(with_programme, without).pvalue < 0.01
+    # a directional claim: one-sided paired t-test at 1 %
+    assert stats.ttest_rel(with_programme, without, alternative="greater").pvalue < 0.01
     assert with_programme.mean() > without.mean() + 0.02
 
 

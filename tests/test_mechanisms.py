@@ -210,7 +210,6 @@ def test_direct_items_arrive_at_once_queued_items_wait():
 
 def _channels(**kw):
     base = dict(
-        direct_share=np.zeros(1),
         relay_value=np.array([0.8]),
         coaching_value=np.zeros(1),
         coaching_repair=np.zeros(1),
@@ -375,3 +374,24 @@ def test_daily_accounts_add_up():
     assert acc["profit"][0] == pytest.approx(300 - 362)
     assert acc["return_on_sales"][0] == pytest.approx(-62 / 300)
     assert np.isnan(acc["return_on_sales"][1])
+
+
+def test_after_the_fact_coaching_repairs_what_is_left_of_the_sting():
+    q = routing.Queues(1, 1)
+    out = routing.Delivery.empty(1, 1)
+    routing.route_items(_items([0], [False], [True], [True]), 0, q, out, clarity=0.7, gain=0.1)
+    assert out.sting[0] == 1 and q.copies_harsh[0] == 1
+    for _ in range(3):  # three days pass before the review
+        q.fade(0.1)
+    out2, _ = _review(3, q, _channels(coaching_repair=0.5, cadence=3), team=(0,))
+    assert out2.sting_repair[0] == pytest.approx(0.5 * 0.9**3)
+    assert q.copies_harsh[0] == 0  # coached items leave the queue
+
+
+def test_team_summary_criticism_is_task_information_whatever_the_style():
+    q = routing.Queues(2, 1)
+    q.criticism[0] = 10
+    q.need[0, 0] = 10
+    out, _ = _review(7, q, _channels(specificity=0.0, self_focus=1.0))
+    assert out.sting.sum() == 0
+    assert out.growth[0] == out.growth[1] == pytest.approx(10 * 0.3 / 2)

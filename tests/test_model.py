@@ -89,7 +89,7 @@ def scenarios(draw):
         "customers.needs": draw(st.integers(1, 6)),
         "market.firms": draw(st.integers(2, 5)),
         "market.competitor_structure": draw(st.sampled_from(["linear", "triangular"])),
-        "word_of_mouth.degree": draw(st.integers(0, 12)),
+        "word_of_mouth.degree": 2 * draw(st.integers(0, 6)),
         "word_of_mouth.rewiring": draw(unit),
         "employees.engagement_init": [lo, draw(st.floats(lo, 1.0))],
         "firm.supervisor.style": draw(unit),
