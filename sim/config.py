@@ -799,17 +799,22 @@ class ParamInfo:
 
 
 def iter_parameters(scenario: Scenario | None = None) -> Iterator[ParamInfo]:
-    """Every leaf parameter of the schema, with its metadata and (optionally) its value."""
+    """Every leaf parameter of the schema, with its metadata and (optionally) its value.
+
+    Defaults are read from a default ``Scenario()``, so a nested section's own default
+    (e.g. ``structures.triangular.direct_share`` = 1) is reported, not its class's.
+    """
+    defaults = Scenario().model_dump()
     values = (scenario or Scenario()).model_dump()
 
-    def walk(model: type[BaseModel], prefix: str, vals: dict) -> Iterator[ParamInfo]:
+    def walk(model: type[BaseModel], prefix: str, dflt: dict, vals: dict) -> Iterator[ParamInfo]:
         for name, info in model.model_fields.items():
             ann = info.annotation
             path = f"{prefix}{name}"
             if isinstance(ann, type) and issubclass(ann, BaseModel):
                 if name == "competitors":
                     continue  # partial overlay of `firm`; documented there
-                yield from walk(ann, path + ".", vals.get(name) or {})
+                yield from walk(ann, path + ".", dflt.get(name) or {}, vals.get(name) or {})
                 continue
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             lo = hi = None
@@ -825,7 +830,7 @@ def iter_parameters(scenario: Scenario | None = None) -> Iterator[ParamInfo]:
                 unit = extra.get("unit", "")
             yield ParamInfo(
                 path=path,
-                default=info.default,
+                default=dflt.get(name, info.default),
                 value=vals.get(name),
                 low=lo,
                 high=hi,
@@ -834,4 +839,4 @@ def iter_parameters(scenario: Scenario | None = None) -> Iterator[ParamInfo]:
                 source=extra.get("source", ""),
             )
 
-    yield from walk(Scenario, "", values)
+    yield from walk(Scenario, "", defaults, values)
