@@ -17,7 +17,12 @@ batch
     A batch of baseline-size runs (the scenario as written), serially in this
     process and on ``--workers`` processes (:class:`sim.runner.ProcessEvaluator`):
     runs per minute each way and the parallel path's efficiency against the
-    ideal serial time / workers.
+    ideal serial time / workers; and the time a Sobol study of N = 1024 over 12
+    parameters on paired differences (N(2D+2) = 26,624 samples x 2 structures)
+    would take at the better of the two rates.
+ui
+    What the web UI needs: a pair of markets (linear and triangular) stepped a
+    day at a time in one process, as days per second for the pair.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-SECTIONS = ("side-by-side", "scaling", "batch")
+SECTIONS = ("side-by-side", "scaling", "batch", "ui")
+SOBOL_N, SOBOL_D = 1024, 12  # Saltelli sampling with second-order indices: N (2D + 2)
+SOBOL_RUNS = SOBOL_N * (2 * SOBOL_D + 2) * 2  # both structures at every sample
 DEFAULT_SCENARIO = "scenarios/baseline.toml"
 
 # (full, smoke) defaults; ``None`` in argparse means "not given on the command line"
@@ -46,6 +53,8 @@ DEFAULTS = {
     "scaling_days": (365, 20),
     "batch_runs": (8, 2),
     "batch_days": (None, 30),  # None: the scenario's market.days
+    "ui_customers": (10_000, 2_000),
+    "ui_days": (200, 20),
 }
 
 
@@ -129,6 +138,11 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
         default=os.cpu_count() or 1,
         help=f"worker processes for the parallel batch (default: all CPUs, here {os.cpu_count()})",
     )
+    g = p.add_argument_group("ui")
+    g.add_argument(
+        "--ui-customers", type=_count, metavar="N", help="customers per market (default 10000)"
+    )
+    g.add_argument("--ui-days", type=_count, metavar="D", help="days stepped (default 200)")
     p.add_argument(
         "--smoke",
         action="store_true",
@@ -483,7 +497,7 @@ def batch(args, scenario_path: str, note: _Progress) -> dict:
     serial = SerialEvaluator().map(_timed_run, specs, progress=progress, desc="serial")
     serial_s = time.perf_counter() - t
 
-    note(f"batch: the same {runs} runs on {workers} worker processes (spawn)")
+    note(f"batch: the same {runs} runs on {workers} worker processes")
     gc.collect()
     t = time.perf_counter()
     parallel = ProcessEvaluator(workers).map(_timed_run, specs, progress=progress, desc="parallel")
@@ -553,6 +567,45 @@ def print_batch(res: dict) -> None:
         f"{res['parallel_s']:.2f} s wall,\n  the rest is start-up, scheduling and transfer"
     )
     print(f"  serial and parallel results identical: {'yes' if res['identical_results'] else 'NO'}")
+    best = max(res["serial_runs_per_minute"], res["parallel_runs_per_minute"])
+    print(
+        f"  projected Sobol study, N={SOBOL_N} x {SOBOL_D} parameters on paired differences "
+        f"({SOBOL_RUNS:,} runs of this size):\n"
+        f"  {SOBOL_RUNS / best:,.0f} minutes at the better rate above ({best:.1f} runs/min)"
+    )
+
+
+def ui_stepping(args, scenario_path: str, note: _Progress) -> dict:
+    from .config import load_scenario
+    from .model import ServiceProfitChainModel
+
+    scenario = load_scenario(scenario_path, {"customers.count": args.ui_customers})
+    note(f"ui: stepping a linear/triangular pair of {args.ui_customers:,} customers")
+    pair = [ServiceProfitChainModel(scenario, s, seed=args.seed) for s in ("linear", "triangular")]
+    gc.collect()
+    t = time.perf_counter()
+    for _ in range(args.ui_days):
+        for model in pair:
+            model.step()
+    seconds = time.perf_counter() - t
+    return {
+        "customers": args.ui_customers,
+        "days": args.ui_days,
+        "seconds": seconds,
+        "pair_days_per_second": args.ui_days / seconds,
+        "ms_per_pair_day": 1000 * seconds / args.ui_days,
+    }
+
+
+def print_ui(res: dict) -> None:
+    print(
+        f"\n(d) UI stepping: a linear + triangular pair of {res['customers']:,} customers, "
+        f"{res['days']} days, one process"
+    )
+    print(
+        f"  {res['pair_days_per_second']:.1f} days per second for the pair "
+        f"({res['ms_per_pair_day']:.1f} ms per day for both models)"
+    )
 
 
 # ------------------------------------------------------------------ command
@@ -595,6 +648,10 @@ def cmd_bench(args) -> int:
     if "batch" in args.only:
         figures["batch"] = res = batch(args, scenario_path, note)
         print_batch(res)
+        sys.stdout.flush()
+    if "ui" in args.only:
+        figures["ui"] = res = ui_stepping(args, scenario_path, note)
+        print_ui(res)
         sys.stdout.flush()
 
     if args.json:

@@ -172,9 +172,10 @@ def test_bench_smoke_prints_every_section(tmp_path):
     """The benchmark runs at smoke size so it never rots; no timing is asserted."""
     out = tmp_path / "bench.json"
     proc = spc("bench", "--smoke", "--quiet", "--json", out)
-    for heading in ("(a) side by side", "(b) scaling", "(c) batch throughput"):
+    for heading in ("(a) side by side", "(b) scaling", "(c) batch throughput", "(d) UI stepping"):
         assert heading in proc.stdout
     assert "ratio reference cost / model cost" in proc.stdout
     assert "serial and parallel results identical: yes" in proc.stdout
+    assert "projected Sobol study" in proc.stdout and "days per second for the pair" in proc.stdout
     figures = json.loads(out.read_text())
     assert figures
