@@ -124,7 +124,7 @@ class Supervisor(RowAgent):
         return int(q.praise[slots].sum() + q.criticism[slots].sum())
 
 
-class FirmAgent(RowAgent):
+class Firm(RowAgent):
     """A firm: its feedback structure, policies and latest metrics."""
 
     @property

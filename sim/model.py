@@ -27,7 +27,7 @@ from mesa.datacollection import DataCollector
 
 from . import choice, encounter, engagement, finance, routing, workforce
 from . import word_of_mouth as wom
-from .agents import Customer, Employee, FirmAgent, Supervisor
+from .agents import Customer, Employee, Firm, Supervisor
 from .config import Scenario
 from .metrics import METRIC_NAMES
 from .rng import spawn_streams
@@ -92,7 +92,7 @@ class ServiceProfitChainModel(mesa.Model):
 
         # Mesa agents: thin views onto table rows. Customers are made on demand
         # (``model.customer(i)``) so a million-customer market holds no objects.
-        self.firm_agents = [FirmAgent(self, i) for i in range(k)]
+        self.firm_agents = [Firm(self, i) for i in range(k)]
         self.supervisor_agents = [Supervisor(self, i) for i in range(self.n_supervisors)]
         self.employee_agents = [Employee(self, i) for i in range(s.n)]
         self._customer_handles: dict[int, Customer] = {}

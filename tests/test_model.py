@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import ServiceProfitChainModel, load_scenario
-from sim.agents import Customer, Employee, FirmAgent, Supervisor
+from sim.agents import Customer, Employee, Firm, Supervisor
 from sim.metrics import METRIC_NAMES
 
 from .conftest import SCENARIOS
@@ -47,7 +47,7 @@ def test_datacollector_table_has_a_row_per_firm_and_day(small_scenario):
 def test_mesa_agents_are_views_onto_rows(small_scenario):
     m = ServiceProfitChainModel(small_scenario, "triangular", seed=1)
     m.run(3)
-    assert len(m.agents_by_type[FirmAgent]) == small_scenario.market.firms
+    assert len(m.agents_by_type[Firm]) == small_scenario.market.firms
     emp = m.agents_by_type[Employee][0]
     assert emp.engagement == m.staff.engagement[emp.row]
     emp.engagement = 0.123
