@@ -40,6 +40,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .argtypes import positive_int as _count
+from .argtypes import seed as _seed
+
 SECTIONS = ("side-by-side", "scaling", "batch", "ui")
 SOBOL_N, SOBOL_D = 1024, 12  # Saltelli sampling with second-order indices: N (2D + 2)
 SOBOL_RUNS = SOBOL_N * (2 * SOBOL_D + 2) * 2  # both structures at every sample
@@ -59,26 +62,6 @@ DEFAULTS = {
 
 
 # ------------------------------------------------------------------ arguments
-def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0 and 2**63 - 1")
-    return value
-
-
 def _count_list(text: str) -> list[int]:
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:

@@ -13,29 +13,11 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .argtypes import positive_int as _positive_int
+from .argtypes import seed as _seed
 from .config import STRUCTURES, ScenarioError, iter_parameters, load_scenario, parse_override
 
 EXIT_BAD_INPUT = 2
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0 and 2**63 - 1")
-    return value
 
 
 def _structure(text: str) -> str | float:

@@ -20,6 +20,8 @@ Daily schedule (see docs/ODD.md, "Process overview and scheduling"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -32,6 +34,26 @@ from .config import Scenario
 from .metrics import METRIC_NAMES
 from .rng import spawn_streams
 from .state import CustomerTable, FirmTable, StaffTable
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecord:
+    """What happened today, handed from the schedule to the metrics."""
+
+    chosen: np.ndarray  # firm of each visit
+    quality: np.ndarray
+    satisfaction: np.ndarray
+    overload: np.ndarray  # per employee slot
+    served: np.ndarray  # visits per employee slot
+    accounts: dict[str, np.ndarray]  # per firm
+    tally: dict[str, np.ndarray]  # per-firm counts
+    quits: np.ndarray  # slots
+    review: routing.ReviewTally
+    feedback_items: np.ndarray
+    direct_items: np.ndarray
+    delivery: routing.Delivery
+    staff_on_payroll: np.ndarray
+    supervisors: np.ndarray
 
 
 class ServiceProfitChainModel(mesa.Model):
@@ -396,43 +418,31 @@ class ServiceProfitChainModel(mesa.Model):
             fixed_cost=F.fixed_cost,
         )
         self._record(
-            day,
-            chosen,
-            quality,
-            satisfaction,
-            overload,
-            served,
-            acc,
-            tally,
-            quits,
-            rev,
-            fb_items,
-            direct_items,
-            delivery,
-            staff_on_payroll,
-            sup_per_firm,
+            DayRecord(
+                chosen=chosen,
+                quality=quality,
+                satisfaction=satisfaction,
+                overload=overload,
+                served=served,
+                accounts=acc,
+                tally=tally,
+                quits=quits,
+                review=rev,
+                feedback_items=fb_items,
+                direct_items=direct_items,
+                delivery=delivery,
+                staff_on_payroll=staff_on_payroll,
+                supervisors=sup_per_firm,
+            )
         )
         self.day += 1
 
-    def _record(
-        self,
-        day,
-        chosen,
-        quality,
-        satisfaction,
-        overload,
-        served,
-        acc,
-        tally,
-        quits,
-        rev,
-        fb_items,
-        direct_items,
-        delivery,
-        staff_on_payroll,
-        sup_per_firm,
-    ) -> None:
+    def _record(self, d: DayRecord) -> None:
         """Today's metrics as one (K, M) array, collected by Mesa's DataCollector."""
+        chosen, quality, satisfaction, overload = d.chosen, d.quality, d.satisfaction, d.overload
+        served, acc, tally, quits, rev = d.served, d.accounts, d.tally, d.quits, d.review
+        fb_items, direct_items, delivery = d.feedback_items, d.direct_items, d.delivery
+        staff_on_payroll, sup_per_firm = d.staff_on_payroll, d.supervisors
         S, F, K = self.staff, self.firms, self.firms.k
         cfg, ch = self.config, self.channels
         on = S.on_duty
