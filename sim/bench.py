@@ -377,6 +377,30 @@ def fit_exponent(customers: list[int], seconds: list[float]) -> float:
     return float(np.polyfit(np.log(customers), np.log(seconds), 1)[0])
 
 
+def fit_affine(customers: list[int], seconds: list[float], days: int) -> dict:
+    """Fit run seconds = fixed + marginal * customers (least squares, relative errors).
+
+    A log-log slope below 1 can hide nothing worse than a fixed per-day cost; an affine
+    fit that matches every size says the cost is linear in customers (no quadratic term
+    in word of mouth, routing or data collection).
+    """
+    import numpy as np
+
+    if len(customers) < 2:
+        return {"fixed_s": math.nan, "ns_per_customer_day": math.nan, "max_rel_error": math.nan}
+    n = np.asarray(customers, dtype=float)
+    t = np.asarray(seconds, dtype=float)
+    design = np.column_stack([np.ones_like(n), n]) / t[:, None]
+    (fixed, marginal), *_ = np.linalg.lstsq(design, np.ones_like(t), rcond=None)
+    pred = fixed + marginal * n
+    return {
+        "fixed_s": float(fixed),
+        "fixed_us_per_day": float(fixed / days * 1e6),
+        "ns_per_customer_day": float(marginal / days * 1e9),
+        "max_rel_error": float(np.max(np.abs(pred - t) / t)),
+    }
+
+
 def scaling(args, scenario_path: str, note: _Progress) -> dict:
     rows, failed = [], []
     for n in args.scaling:
@@ -420,6 +444,7 @@ def scaling(args, scenario_path: str, note: _Progress) -> dict:
         ),
         "rows": rows,
         "exponent": fit_exponent(ns, secs),
+        "affine": fit_affine(ns, secs, args.scaling_days),
         "exponent_construct": fit_exponent(ns, [r["construct_s"] for r in rows]),
         "failed": failed,
     }
@@ -443,6 +468,13 @@ def print_scaling(res: dict) -> None:
         f"  fitted growth exponent (slope of log run seconds vs log customers): "
         f"{res['exponent']:.2f}; construction: {res['exponent_construct']:.2f}"
     )
+    aff = res["affine"]
+    if math.isfinite(aff["ns_per_customer_day"]):
+        print(
+            f"  affine fit, run s = fixed + marginal x customers: fixed "
+            f"{aff['fixed_us_per_day']:,.0f} us/day, marginal {aff['ns_per_customer_day']:.0f} "
+            f"ns/customer-day; largest misfit {aff['max_rel_error']:.0%} of a size's time"
+        )
     print(
         "  peak RSS: ru_maxrss of the subprocess after the run (includes Python, numpy, "
         "pandas, mesa);\n  model MiB: that peak minus ru_maxrss after imports"
