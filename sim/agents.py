@@ -28,11 +28,24 @@ class Column:
     def __get__(self, agent, owner=None) -> Any:
         if agent is None:
             return self
-        value = getattr(getattr(agent.model, self.table), self.name)[agent.row]
+        value = self._column(agent)[self._index(agent)]
         return value.item() if np.ndim(value) == 0 else value.copy()
 
     def __set__(self, agent, value) -> None:
-        getattr(getattr(agent.model, self.table), self.name)[agent.row] = value
+        self._column(agent)[self._index(agent)] = value
+
+    def _column(self, agent) -> np.ndarray:
+        return getattr(getattr(agent.model, self.table), self.name)
+
+    def _index(self, agent):
+        return agent.row
+
+
+class FirmMajorColumn(Column):
+    """A per-firm attribute stored firm-major (K, N): this agent's column of it."""
+
+    def _index(self, agent):
+        return (slice(None), agent.row)
 
 
 class RowAgent(mesa.Agent):
@@ -50,10 +63,10 @@ class Customer(RowAgent):
     """A customer: expectations, attitudes to each firm, needs, rapport, membership."""
 
     expectation = Column("customers", doc="adapting service expectation (q-units)")
-    attitude = Column("customers", doc="attitude to each firm (q-units), shape (K,)")
+    attitude = FirmMajorColumn("customers", doc="attitude to each firm (q-units), shape (K,)")
     need = Column("customers", doc="need type")
     last_firm = Column("customers", doc="firm of the previous visit (-1: none yet)")
-    member = Column("customers", doc="loyalty-programme membership per firm, shape (K,)")
+    member = FirmMajorColumn("customers", doc="loyalty-programme membership per firm, shape (K,)")
     satisfaction = Column("customers", doc="satisfaction at the latest visit")
     visits = Column("customers", doc="visits so far")
     own_employee = Column("customers", doc="slot of the employee with whom there is rapport")

@@ -22,27 +22,41 @@ def choice_utilities(
     price_disutility: np.ndarray,
     open_firms: np.ndarray,
 ) -> np.ndarray:
-    """Utilities (n, K) for n choosing customers."""
-    util = sensitivity * attitude + member * loyalty_utility - price_disutility
-    has_last = last_firm >= 0
-    rows = np.flatnonzero(has_last)
-    util[rows, last_firm[rows]] += habit
-    util[:, ~open_firms] = -np.inf
+    """Utilities (K, n) for n choosing customers; ``attitude`` and ``member`` are (K, n).
+
+    Everything is firm-major: the few firms are rows, so reductions across firms are
+    elementwise operations on whole rows instead of many short inner loops.
+    """
+    util = sensitivity * attitude + member * loyalty_utility[:, None] - price_disutility[:, None]
+    rows = np.flatnonzero(last_firm >= 0)
+    util[last_firm[rows], rows] += habit
+    util[~open_firms] = -np.inf
     return util
 
 
 def logit_choice(util: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Sample one alternative per row from softmax(util) using uniforms ``u`` (n,)."""
-    util = util - util.max(axis=1, keepdims=True)
-    p = np.exp(util)
-    cum = np.cumsum(p, axis=1)
-    cum /= cum[:, -1:]
-    chosen = (cum < u[:, None]).sum(axis=1)
-    return np.minimum(chosen, util.shape[1] - 1)
+    """Sample one firm per customer from softmax over firm-major utilities (K, n).
+
+    The inverse-CDF draw with uniforms ``u``: the chosen firm is the number of
+    cumulative probabilities below ``u``. Running sums are accumulated row by row
+    in firm order (the order ``np.cumsum`` would use).
+    """
+    k = util.shape[0]
+    weight = np.exp(util - util.max(axis=0))
+    total = weight[0].copy()
+    for j in range(1, k):
+        total += weight[j]
+    chosen = np.zeros(util.shape[1], dtype=np.int64)
+    running = weight[0].copy()
+    for j in range(k - 1):
+        if j:
+            running += weight[j]
+        chosen += running / total < u
+    return np.minimum(chosen, k - 1)
 
 
 def enrol_members(
-    member: np.ndarray,
+    member: np.ndarray,  # (K, N)
     visitors: np.ndarray,
     chosen: np.ndarray,
     join_probability: np.ndarray,
@@ -53,6 +67,6 @@ def enrol_members(
     ``join_probability`` is zero for firms without a programme. Returns the firm of
     each new membership.
     """
-    joins = (~member[visitors, chosen]) & (u < join_probability[chosen])
-    member[visitors[joins], chosen[joins]] = True
+    joins = (~member[chosen, visitors]) & (u < join_probability[chosen])
+    member[chosen[joins], visitors[joins]] = True
     return chosen[joins]

@@ -185,9 +185,9 @@ class ServiceProfitChainModel(mesa.Model):
         n = visitors.size
         prev = C.last_firm[visitors]
         util = choice.choice_utilities(
-            C.attitude[visitors],
+            C.attitude[:, visitors],
             prev,
-            C.member[visitors],
+            C.member[:, visitors],
             sensitivity=cc.choice_sensitivity,
             habit=cc.habit,
             loyalty_utility=F.loyalty_utility,
@@ -206,7 +206,7 @@ class ServiceProfitChainModel(mesa.Model):
             & (S.generation[own_c] == C.own_generation[visitors])
             & (S.firm[own_c] == chosen)
         )
-        member_here = C.member[visitors, chosen]
+        member_here = C.member[chosen, visitors]
         match_p = np.minimum(
             1.0, F.customer_focus[chosen] + F.loyalty_matching[chosen] * member_here
         )
@@ -239,8 +239,8 @@ class ServiceProfitChainModel(mesa.Model):
         C.expectation[visitors] = encounter.adapt(
             C.expectation[visitors], quality, cc.expectation_adaptation
         )
-        C.attitude[visitors, chosen] = encounter.adapt(
-            C.attitude[visitors, chosen], satisfaction, cc.attitude_learning
+        C.attitude[chosen, visitors] = encounter.adapt(
+            C.attitude[chosen, visitors], satisfaction, cc.attitude_learning
         )
         repeat = prev == chosen
         repeat_served = np.bincount(server, weights=repeat, minlength=S.n)

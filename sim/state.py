@@ -18,10 +18,12 @@ class CustomerTable:
         n, k = c.count, scenario.market.firms
         self.n = n
         self.expectation = rng.uniform(*c.expectation_init, size=n)
-        self.attitude = rng.uniform(*c.attitude_init, size=(n, k))
+        # firm-major (K, N): per-firm rows keep choice and word of mouth on long,
+        # contiguous rows (drawn customer by customer, as (N, K), then transposed)
+        self.attitude = np.ascontiguousarray(rng.uniform(*c.attitude_init, size=(n, k)).T)
         self.need = rng.integers(0, c.needs, size=n).astype(np.int64)
         self.last_firm = np.full(n, -1, dtype=np.int64)
-        self.member = np.zeros((n, k), dtype=bool)
+        self.member = np.zeros((k, n), dtype=bool)
         self.satisfaction = np.full(n, np.nan)
         self.visits = np.zeros(n, dtype=np.int64)
         # the one employee a customer has a relationship with (slot and its occupant)

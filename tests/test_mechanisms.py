@@ -17,43 +17,44 @@ def rng(seed=0):
 
 # ---------------------------------------------------------------- customer choice
 def test_logit_choice_matches_softmax_probabilities():
-    util = np.tile(np.array([[0.0, 1.0, -1.0]]), (200_000, 1))
+    util = np.tile(np.array([[0.0], [1.0], [-1.0]]), (1, 200_000))
     chosen = choice.logit_choice(util, rng().random(200_000))
-    p = np.exp(util[0]) / np.exp(util[0]).sum()
+    p = np.exp(util[:, 0]) / np.exp(util[:, 0]).sum()
     freq = np.bincount(chosen, minlength=3) / chosen.size
     # binomial sd at n=200k is below 0.0011; allow 5 sd
     assert np.allclose(freq, p, atol=0.0055)
 
 
 def test_habit_loyalty_price_and_closed_firms_enter_utility():
-    att = np.full((2, 3), 0.5)
+    att = np.full((3, 2), 0.5)  # firm-major
     util = choice.choice_utilities(
         att.copy(),
         np.array([1, -1]),
-        np.array([[False, False, True], [False, False, False]]),
+        np.array([[False, False, True], [False, False, False]]).T,
         sensitivity=8.0,
         habit=0.4,
         loyalty_utility=np.array([0.0, 0.0, 0.5]),
         price_disutility=np.array([0.3, 0.0, 0.0]),
         open_firms=np.array([True, True, False]),
     )
-    assert util[0, 1] == pytest.approx(4.4)
+    assert util.shape == (3, 2)  # firm-major
+    assert util[1, 0] == pytest.approx(4.4)
     assert util[1, 1] == pytest.approx(4.0)
     assert util[0, 0] == pytest.approx(3.7)
-    assert np.isneginf(util[:, 2]).all()
+    assert np.isneginf(util[2]).all()
     chosen = choice.logit_choice(util, rng().random(2))
     assert (chosen != 2).all()
 
 
 def test_enrolment_only_where_a_programme_exists():
-    member = np.zeros((1000, 2), dtype=bool)
+    member = np.zeros((2, 1000), dtype=bool)  # firm-major
     visitors = np.arange(1000)
     chosen = np.repeat([0, 1], 500)
     joined = choice.enrol_members(
         member, visitors, chosen, np.array([0.0, 0.5]), rng().random(1000)
     )
-    assert not member[:, 0].any()
-    assert (joined == 1).all() and joined.size == member[:, 1].sum()
+    assert not member[0].any()
+    assert (joined == 1).all() and joined.size == member[1].sum()
     assert 200 < joined.size < 300  # Binomial(500, 0.5): 5 sd is about 56
 
 
@@ -139,14 +140,14 @@ def test_small_world_without_rewiring_is_a_ring_lattice():
 
 def test_spread_moves_only_contacts_attitudes_to_that_firm():
     indptr, indices = wom.small_world(10, 2, 0.0, rng())  # ring: i ~ i-1, i+1
-    att = np.full((10, 2), 0.5)
+    att = np.full((2, 10), 0.5)  # firm-major
     sent = wom.spread(
         att, indptr, indices, np.array([0, 5]), np.array([1, 0]), np.array([0.1, -0.2])
     )
     assert sent == 4
-    assert att[[1, 9], 1] == pytest.approx([0.6, 0.6])
-    assert att[[4, 6], 0] == pytest.approx([0.3, 0.3])
-    assert (att[[0, 2, 3, 5, 7, 8]] == 0.5).all()
+    assert att[1, [1, 9]] == pytest.approx([0.6, 0.6])
+    assert att[0, [4, 6]] == pytest.approx([0.3, 0.3])
+    assert (att[:, [0, 2, 3, 5, 7, 8]] == 0.5).all()
     wom.spread(att, indptr, indices, np.array([0] * 10), np.array([1] * 10), np.full(10, 0.5))
     assert att.max() == 1.0
 

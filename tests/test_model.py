@@ -124,7 +124,7 @@ def test_invariants_hold_for_any_valid_parameters(overrides, structure, seed):
         total_visits += int(m.customers.visits.sum()) - before
     df = m.firm_daily()
     # customers are conserved and every visit is counted at exactly one firm
-    assert m.customers.n == n and m.customers.attitude.shape == (n, sc.market.firms)
+    assert m.customers.n == n and m.customers.attitude.shape == (sc.market.firms, n)
     assert df["visits"].sum() == total_visits
     # shares sum to one wherever they are defined
     by_day = df.groupby("day")
