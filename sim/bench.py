@@ -496,7 +496,7 @@ def _timed_run(spec):
 def batch(args, scenario_path: str, note: _Progress) -> dict:
     from .config import load_scenario
     from .rng import replication_seeds
-    from .runner import ProcessEvaluator, RunSpec, SerialEvaluator
+    from .runner import DaskEvaluator, ProcessEvaluator, RunSpec, SerialEvaluator
 
     scenario = load_scenario(scenario_path)
     days = args.batch_days or scenario.market.days
@@ -518,12 +518,21 @@ def batch(args, scenario_path: str, note: _Progress) -> dict:
     parallel = ProcessEvaluator(workers).map(_timed_run, specs, progress=progress, desc="parallel")
     parallel_s = time.perf_counter() - t
 
+    note(f"batch: the same {runs} runs on a local Dask cluster of {workers} worker processes")
+    gc.collect()
+    t = time.perf_counter()
+    dasked = DaskEvaluator(None, workers).map(_timed_run, specs, progress=progress, desc="dask")
+    dask_s = time.perf_counter() - t
+
     note("batch: timing one fresh interpreter importing the package (a worker's start-up)")
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import sim.runner"], check=True)
     startup_s = time.perf_counter() - t
 
-    identical = all(a[0].equals(b[0]) for a, b in zip(serial, parallel, strict=True))
+    identical = all(
+        a[0].equals(b[0]) and a[0].equals(c[0])
+        for a, b, c in zip(serial, parallel, dasked, strict=True)
+    )
     busy: dict[int, float] = {}
     for _, seconds, pid in parallel:
         busy[pid] = busy.get(pid, 0.0) + seconds
@@ -539,6 +548,9 @@ def batch(args, scenario_path: str, note: _Progress) -> dict:
         "serial_runs_per_minute": runs / serial_s * 60,
         "parallel_runs_per_minute": runs / parallel_s * 60,
         "speedup": serial_s / parallel_s,
+        "dask_s": dask_s,
+        "dask_runs_per_minute": runs / dask_s * 60,
+        "dask_run_s_total": sum(r[1] for r in dasked),
         "ideal_parallel_s": ideal,
         "overhead_s": parallel_s - ideal,
         "efficiency": ideal / parallel_s,
@@ -564,6 +576,11 @@ def print_batch(res: dict) -> None:
         f"  ProcessEvaluator({res['workers']}):          {res['parallel_s']:8.2f} s  "
         f"{res['parallel_runs_per_minute']:7.1f} runs/min  (speed-up {res['speedup']:.2f}x)"
     )
+    print(
+        f"  DaskEvaluator (local, {res['workers']}):   {res['dask_s']:8.2f} s  "
+        f"{res['dask_runs_per_minute']:7.1f} runs/min  "
+        f"(speed-up {res['serial_s'] / res['dask_s']:.2f}x; includes starting the cluster)"
+    )
     usable = min(res["workers"], res["runs"])
     print(
         f"  ideal parallel time = serial / {usable}: {res['ideal_parallel_s']:.2f} s; "
@@ -581,7 +598,10 @@ def print_batch(res: dict) -> None:
         f"down side by side); busiest worker {res['parallel_busiest_worker_s']:.2f} s of "
         f"{res['parallel_s']:.2f} s wall,\n  the rest is start-up, scheduling and transfer"
     )
-    print(f"  serial and parallel results identical: {'yes' if res['identical_results'] else 'NO'}")
+    print(
+        "  serial, process-pool and Dask results identical: "
+        + ("yes" if res["identical_results"] else "NO")
+    )
     serial_min = SOBOL_RUNS * res["serial_run_s_total"] / res["runs"] / 60
     usable = min(res["workers"], res["runs"])
     # steady state on all workers: the mean time of a run side by side, spread over the

@@ -86,6 +86,7 @@ def cmd_compare(args) -> int:
         seed=args.seed,
         workers=args.workers,
         progress=not args.quiet,
+        dask=args.dask,
     )
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     params = scenario.model_dump(mode="json")
@@ -160,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: results/<scenario name>)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     p.add_argument("--workers", type=_positive_int, default=1, help="worker processes")
+    p.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run on Dask: a scheduler address (tcp://host:8786), or alone for a local "
+        "cluster of --workers processes",
+    )
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("params", help="every parameter: default, range, unit, description")

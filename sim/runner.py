@@ -9,6 +9,7 @@ days), so results are identical however they are scheduled.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import multiprocessing as mp
 import platform
@@ -79,6 +80,48 @@ class ProcessEvaluator:
         return results
 
 
+class DaskEvaluator:
+    """Runs on a Dask cluster: the scheduler at ``address``, or a local cluster of
+    ``workers`` single-threaded worker processes started for the call.
+
+    Results come back in input order; each run depends only on its spec, so they
+    are identical to serial results.
+    """
+
+    def __init__(self, address: str | None = None, workers: int | None = None):
+        self.address = address
+        self.workers = workers or 1
+
+    def map(self, fn: Callable, items: Sequence, progress: bool = False, desc: str = "runs"):
+        from distributed import Client, LocalCluster, as_completed
+
+        if self.address:
+            client = Client(self.address)
+        else:
+            cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            client = Client(cluster)
+        results: list[Any] = [None] * len(items)
+        try:
+            futures = client.map(fn, list(items), pure=False)
+            index = {f.key: i for i, f in enumerate(futures)}
+            bar = tqdm(total=len(items), desc=desc, disable=not progress, unit="run", leave=False)
+            for fut in as_completed(futures):
+                results[index[fut.key]] = fut.result()
+                bar.update()
+            bar.close()
+        finally:
+            client.close()
+            if not self.address:
+                cluster.close()
+        return results
+
+
 def _context():
     """Workers forked from a server that has already imported the model.
 
@@ -93,7 +136,11 @@ def _context():
     return mp.get_context("spawn")
 
 
-def make_evaluator(workers: int | None):
+def make_evaluator(workers: int | None, dask: str | None = None):
+    """Serial, a process pool (``workers`` > 1), or Dask (``dask`` = scheduler address,
+    or "local" for a local cluster of ``workers`` processes)."""
+    if dask:
+        return DaskEvaluator(None if dask == "local" else dask, workers)
     return ProcessEvaluator(workers) if workers and workers > 1 else SerialEvaluator()
 
 
@@ -191,6 +238,7 @@ def compare(
     workers: int | None = None,
     progress: bool = False,
     evaluator=None,
+    dask: str | None = None,
 ) -> Comparison:
     """Run each replication under both structures for the focal firm (same seed = CRN)."""
     reps = replications or scenario.analysis.replications
@@ -202,7 +250,7 @@ def compare(
         for r, s in enumerate(seeds)
         for structure in ("linear", "triangular")
     ]
-    ev = evaluator or make_evaluator(workers)
+    ev = evaluator or make_evaluator(workers, dask)
     frames = ev.map(run_one, specs, progress=progress, desc="compare")
     runs = pd.concat(frames, ignore_index=True)
     prov = provenance(scenario, root, days, reps)

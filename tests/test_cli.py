@@ -54,12 +54,13 @@ def test_compare_prints_table_and_writes_files(compared):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
 
 
-def test_json_is_byte_identical_for_the_same_seed_serial_or_parallel(tmp_path):
+def test_json_is_byte_identical_for_the_same_seed_serial_parallel_or_dask(tmp_path):
     args = ["compare", BASE, *TINY, "--replications", 3, "--seed", 42, "--json", "--quiet"]
     a = spc(*args, "--out", tmp_path / "a").stdout
     b = spc(*args, "--out", tmp_path / "b").stdout
     c = spc(*args, "--out", tmp_path / "c", "--workers", 2).stdout
-    assert a == b == c
+    e = spc(*args, "--out", tmp_path / "e", "--workers", 2, "--dask").stdout
+    assert a == b == c == e
     doc = json.loads(a)
     assert doc["seed"] == 42 and doc["metrics"]["engagement_mean"]["linear_mean"] > 0
     d = spc(
@@ -175,7 +176,7 @@ def test_bench_smoke_prints_every_section(tmp_path):
     for heading in ("(a) side by side", "(b) scaling", "(c) batch throughput", "(d) UI stepping"):
         assert heading in proc.stdout
     assert "ratio reference cost / model cost" in proc.stdout
-    assert "serial and parallel results identical: yes" in proc.stdout
+    assert "serial, process-pool and Dask results identical: yes" in proc.stdout
     assert "projected Sobol study" in proc.stdout and "days per second for the pair" in proc.stdout
     figures = json.loads(out.read_text())
     assert figures
