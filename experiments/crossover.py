@@ -27,9 +27,10 @@ from sim.runner import compare, make_evaluator
 OUTCOMES = ("engagement_mean", "repeat_visit_rate", "visit_share", "profit")
 
 
-def axis(text: str) -> tuple[str, list[float]]:
+def axis(text: str) -> tuple[str, list]:
+    """``key=v1,v2,...`` with TOML values, so integer parameters stay integers."""
     key, values = text.split("=", 1)
-    return key, [float(v) for v in values.split(",")]
+    return key, [parse_override(f"{key}={v}")[1] for v in values.split(",")]
 
 
 def main(argv=None) -> int:
@@ -46,10 +47,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     (xk, xs), (yk, ys) = args.x, args.y
-    base = dict(parse_override(s) for s in args.set)
     evaluator = make_evaluator(args.workers)
     rows = []
     try:
+        base = dict(parse_override(s) for s in args.set)
         for xv, yv in tqdm(list(itertools.product(xs, ys)), desc="grid", unit="point"):
             scenario = load_scenario(args.scenario, {**base, xk: xv, yk: yv})
             result = compare(

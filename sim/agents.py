@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from .engagement import autonomy
+
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
 
@@ -98,8 +100,7 @@ class Employee(RowAgent):
 
     @property
     def autonomy(self) -> float:
-        involvement = self.model.firms.involvement[self.firm]
-        return 1.0 - self.control * (1.0 - 0.5 * involvement)
+        return float(autonomy(np.float64(self.control), self.model.firms.involvement[self.firm]))
 
     @property
     def supervisor(self) -> Supervisor:

@@ -661,7 +661,11 @@ def cmd_bench(args) -> int:
     if not Path(scenario_path).is_file():
         raise ScenarioError([f"{scenario_path}: no such scenario file (see --scenario)"])
     scenario_path = str(Path(scenario_path).resolve())
-    load_scenario(scenario_path)  # report a bad scenario before anything runs
+    # report bad input before anything runs: the scenario at every size asked for
+    for n in {args.customers, args.ui_customers, *args.scaling}:
+        load_scenario(scenario_path, {"customers.count": n})
+    if args.json and Path(args.json).is_dir():
+        raise ScenarioError([f"--json {args.json}: is a folder; give a file name"])
 
     env = environment()
     print("spc bench: performance figures (not a pass/fail test)")

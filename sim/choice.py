@@ -61,7 +61,7 @@ def enrol_members(
     chosen: np.ndarray,
     join_probability: np.ndarray,
     u: np.ndarray,
-) -> int:
+) -> np.ndarray:
     """Visitors join the chosen firm's programme with that firm's join probability.
 
     ``join_probability`` is zero for firms without a programme. Returns the firm of

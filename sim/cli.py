@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -35,8 +36,34 @@ def _structure(text: str) -> str | float:
 
 
 def _scenario(args) -> object:
+    """The scenario with --set overrides; --days and --replications are validated as
+    ``market.days`` and ``analysis.replications`` (same bounds as in a file)."""
     overrides = dict(parse_override(item) for item in (args.set or []))
+    if args.days is not None:
+        overrides["market.days"] = args.days
+    if getattr(args, "replications", None) is not None:
+        overrides["analysis.replications"] = args.replications
     return load_scenario(args.scenario, overrides)
+
+
+def _check_output(path: Path, folder: bool) -> None:
+    """Refuse an output path that cannot be written, before any run starts."""
+    bad = None
+    if folder and path.exists() and not path.is_dir():
+        bad = "exists and is not a folder"
+    elif not folder and path.is_dir():
+        bad = "is a folder; give a file name ending in .parquet or .csv"
+    else:
+        parent = path if folder else path.parent
+        for p in (parent, *parent.parents):
+            if p.exists():
+                if not p.is_dir():
+                    bad = f"cannot be created: {p} is a file"
+                elif not os.access(p, os.W_OK):
+                    bad = f"cannot be created: {p} is not writable"
+                break
+    if bad:
+        raise ScenarioError([f"--out {path}: {bad}"])
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -56,9 +83,11 @@ def cmd_run(args) -> int:
     scenario = _scenario(args)
     from .metrics import HEADLINE, summarise
     from .report import write_table
-    from .runner import FOCAL_FIRM, RunSpec, provenance, run_one
+    from .runner import FOCAL_FIRM, RunSpec, measurement_start, provenance, run_one
 
-    days = args.days or scenario.market.days
+    if args.out:
+        _check_output(Path(args.out), folder=False)
+    days = scenario.market.days
     seed = scenario.analysis.seed if args.seed is None else args.seed
     df = run_one(RunSpec(scenario, args.structure, seed, days))
     prov = provenance(scenario, seed, days, 1)
@@ -66,7 +95,7 @@ def cmd_run(args) -> int:
     if args.out:
         path = write_table(df, args.out, prov, scenario.model_dump(mode="json"))
         print(f"wrote {len(df)} rows to {path}", file=sys.stderr)
-    warm = min(scenario.market.warmup_days, days - 1)
+    warm = measurement_start(scenario, days)
     s = summarise(df[(df["firm"] == FOCAL_FIRM) & (df["day"] >= warm)])
     print(f"focal firm, {args.structure}, days {warm}-{days - 1}, seed {seed}:")
     for name in HEADLINE:
@@ -79,20 +108,17 @@ def cmd_compare(args) -> int:
     from .report import comparison_figure, comparison_table, write_table
     from .runner import compare
 
+    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
+    _check_output(out, folder=True)
     result = compare(
         scenario,
-        replications=args.replications,
-        days=args.days,
         seed=args.seed,
         workers=args.workers,
         progress=not args.quiet,
         dask=args.dask,
     )
-    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     params = scenario.model_dump(mode="json")
-    result.summary.assign(**{k: result.provenance[k] for k in ("version", "scenario_hash")}).pipe(
-        lambda d: write_table(d, out / "summary.csv", result.provenance, params)
-    )
+    write_table(result.summary, out / "summary.csv", result.provenance, params)
     write_table(result.runs, out / "runs.parquet", result.provenance, params)
     comparison_figure(result.runs, result.provenance, out / "comparison.png")
     if args.json:
@@ -201,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `spc params | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a file system problem the up-front checks could not foresee
+        print(f"spc: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

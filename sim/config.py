@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ def _range_checker(lo: float, hi: float):
         if len(value) != 2:
             raise ValueError(f"must be a pair [low, high] within [{lo}, {hi}]")
         a, b = float(value[0]), float(value[1])
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ValueError("must be two finite numbers [low, high]")
         if a > b:
             raise ValueError(f"inverted range: low {a} > high {b}; write [low, high]")
         if a < lo or b > hi:
@@ -71,7 +74,9 @@ def RangeType(lo: float, hi: float):
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_default=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, validate_default=True, frozen=True, allow_inf_nan=False
+    )
 
 
 # --------------------------------------------------------------------------- market
@@ -86,6 +91,15 @@ class Market(Section):
     warmup_days: int = P(
         90, 0, 3000, "day", "Initial days excluded from summaries (transient from initialisation)"
     )
+
+    @field_validator("warmup_days")
+    @classmethod
+    def _warmup_before_end(cls, value: int, info: ValidationInfo) -> int:
+        days = info.data.get("days")
+        if days is not None and value >= days:
+            raise ValueError(f"must be below market.days ({days}): nothing would be measured")
+        return value
+
     competitor_structure: StructureName = Field(
         "linear",
         description="Feedback structure of the competitor firms (held fixed in comparisons)",
@@ -584,7 +598,9 @@ def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
                 None, description=info.description, json_schema_extra=info.json_schema_extra
             )
             fields[fname] = (inner | None, new)
-    return create_model(name, __base__=Section, **fields)
+    partial = create_model(name, __base__=Section, __module__=__name__, **fields)
+    globals()[name] = partial  # importable by name, so scenarios pickle to worker processes
+    return partial
 
 
 PartialFirm = _partial(Firm, "PartialFirm")
@@ -620,10 +636,8 @@ class Scenario(Section):
         return Firm.model_validate(_deep_merge(self.firm.model_dump(), over))
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
-        data = self.model_dump()
-        for key, value in overrides.items():
-            _set_dotted(data, key, value)
-        return Scenario.model_validate(data)
+        """A copy with dotted-key overrides, validated like a file (raises ScenarioError)."""
+        return _validate(self.model_dump(), overrides, f"<scenario {self.meta.name}>")
 
     def digest(self) -> str:
         """Short hash of every parameter value (not of names or comments)."""
@@ -652,16 +666,24 @@ def _deep_merge(base: dict, over: Mapping) -> dict:
 
 
 def _set_dotted(data: dict, key: str, value: Any) -> None:
+    """Set ``a.b.c`` in nested dicts; a table value is merged into an existing table.
+
+    Raises KeyError naming the first component on the path that is not a table.
+    """
     parts = key.split(".")
     node = data
-    for p in parts[:-1]:
+    for i, p in enumerate(parts[:-1]):
         nxt = node.get(p)
         if nxt is None:
             nxt = node[p] = {}
         elif not isinstance(nxt, dict):
-            raise KeyError(key)
+            raise KeyError(".".join(parts[: i + 1]))
         node = nxt
-    node[parts[-1]] = value
+    last = parts[-1]
+    if isinstance(value, Mapping) and isinstance(node.get(last), dict):
+        node[last] = _deep_merge(node[last], value)
+    else:
+        node[last] = value
 
 
 def _field_at(path: tuple) -> FieldInfo | None:
@@ -731,7 +753,7 @@ def format_validation_error(err: ValidationError, source: str) -> list[str]:
                 continue
             shown = "(a table)"
         else:
-            shown = json.dumps(value)
+            shown = json.dumps(value, default=str)
         line = f"{source}: {dotted} = {shown}: {msg}"
         problems.append(f"{line}; {allowed}" if allowed else line)
     return problems
@@ -762,6 +784,8 @@ def load_scenario(
     data: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
+        if p.is_dir():
+            raise ScenarioError([f"{source}: is a folder, not a scenario file"])
         if not p.is_file():
             raise ScenarioError([f"{source}: no such scenario file"])
         try:
@@ -770,19 +794,22 @@ def load_scenario(
             raise ScenarioError([f"{source}: not valid TOML: {exc}"]) from None
         except UnicodeDecodeError:
             raise ScenarioError([f"{source}: not a UTF-8 text file"]) from None
+    return _validate(data, overrides or {}, source)
+
+
+def _validate(data: dict, overrides: Mapping[str, Any], source: str) -> Scenario:
     problems: list[str] = []
-    for key, value in (overrides or {}).items():
+    for key, value in overrides.items():
         try:
             _set_dotted(data, key, value)
-        except KeyError:
-            problems.append(f"{source}: --set {key}: {key.rsplit('.', 1)[0]} is not a table")
+        except KeyError as exc:
+            problems.append(f"{source}: --set {key}: {exc.args[0]} is not a table")
     if problems:
         raise ScenarioError(problems)
     try:
-        scenario = Scenario.model_validate(data)
+        return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source)) from None
-    return scenario
 
 
 # ---------------------------------------------------------------- parameter listing

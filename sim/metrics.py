@@ -3,9 +3,10 @@
 Each day the model stores a (firms x metrics) array through Mesa's
 ``DataCollector`` (model reporter ``firm_metrics``); ``model.firm_daily()`` turns
 it into a tidy frame with one row per firm and day. A run's summary of a metric
-over the measurement window is the mean of its daily values, weighted where a
-daily value is a ratio (e.g. satisfaction is weighted by visits), or a ratio of
-sums (return on sales).
+over the measurement window is the mean of its daily values; metrics whose daily
+value is a ratio over visits, returning customers or feedback items are weighted
+by that count (``Metric.weight``), return on sales is a ratio of sums, and staff
+metrics (engagement, its shares, control, skill, ...) are plain daily means.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("autonomy", "q-units", "Mean autonomy of staff on duty"),
     Metric("knowledge", "q-units", "Mean knowledge of customer needs, staff on duty"),
     Metric("skill", "q-units", "Mean skill, staff on duty"),
-    Metric("overload", "share", "Mean load above capacity, staff serving today"),
+    Metric("overload", "load/capacity - 1", "Mean load above capacity, staff serving today"),
     Metric("staff_on_duty", "employees", "Employees on duty (not vacant)"),
     Metric("loyalty_members", "share", "Customers who are members of this firm's programme"),
     Metric("word_of_mouth", "messages/day", "Word-of-mouth messages about this firm"),

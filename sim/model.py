@@ -98,17 +98,13 @@ class ServiceProfitChainModel(mesa.Model):
             routing.channel_graph(shares[i], self.firm_configs[i].supervisor, cfg.feedback)
             for i in range(k)
         ]
-        self.channels = routing.channel_parameters(
-            self.routing_graphs,
-            [f.supervisor for f in self.firm_configs],
-            cfg.feedback,
-            s.supervisor_firm,
-        )
+        self.channels = routing.channel_parameters(self.routing_graphs, s.supervisor_firm)
         self.queues = routing.Queues(s.n, cfg.customers.needs)
         wm = cfg.word_of_mouth
         self.contacts = wom.small_world(
             cfg.customers.count, wm.degree, wm.rewiring, self.streams["network"]
         )
+        self.contact_counts = np.diff(self.contacts[0])
         self.day = 0
         self._refresh_rosters()
 
@@ -175,13 +171,12 @@ class ServiceProfitChainModel(mesa.Model):
         C, S, F = self.customers, self.staff, self.firms
         K, day = F.k, self.day
         cc = cfg.customers
-        tally = {
-            name: np.zeros(K)
-            for name in ("visits", "returning", "retained", "repeat", "members", "wom")
-        }
+        tally: dict[str, np.ndarray] = {}
 
-        # 1. who seeks service, and where
+        # 1. who seeks service, and where (nobody is served while every firm is closed)
         visitors = np.flatnonzero(st["visits"].random(C.n) < cc.visit_rate)
+        if not self.open_firms.any():
+            visitors = visitors[:0]
         n = visitors.size
         prev = C.last_firm[visitors]
         util = choice.choice_utilities(
@@ -306,7 +301,7 @@ class ServiceProfitChainModel(mesa.Model):
         talkers = np.flatnonzero(talk)
         message = np.where(surprise[talkers] >= 0, wm.strength, -wm.strength * wm.negativity)
         tf = chosen[talkers]
-        listeners_per_talker = np.diff(self.contacts[0])[visitors[talkers]]
+        listeners_per_talker = self.contact_counts[visitors[talkers]]
         wom.spread(C.attitude, *self.contacts, visitors[talkers], tf, message)
         tally["wom"] = np.bincount(tf, weights=listeners_per_talker, minlength=K)
 
@@ -395,7 +390,7 @@ class ServiceProfitChainModel(mesa.Model):
         if quits.size:
             self.queues.clear(quits)
         if hires.size:
-            S.hire(hires, cfg, st["turnover"])
+            S.hire(hires, cfg, st["hiring"])
         if quits.size or hires.size:
             self._refresh_rosters()
 

@@ -55,7 +55,7 @@ def comparison_table(summary: pd.DataFrame, provenance: dict, metrics=HEADLINE) 
     title = (
         f"Scenario {p['scenario']!r} ({p['scenario_hash']}), focal firm {p['focal_firm']}: "
         f"linear vs triangular, {p['replications']} paired replications x {p['days']} days "
-        f"(measured after day {p['warmup_days']}), seed {p['seed']}, "
+        f"(measured from day {p['warmup_days']}), seed {p['seed']}, "
         f"competitors {p['competitor_structure']}"
     )
     out = [title, "", line(head), line(["-" * w for w in widths])]
@@ -69,8 +69,11 @@ def _atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

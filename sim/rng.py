@@ -25,6 +25,9 @@ STREAMS = (
     "engagement",
     "turnover",
     "loyalty",
+    # appended last so the streams above keep their seeds; hiring draws apart from
+    # quit draws keep quits paired across structures that hire differently
+    "hiring",
 )
 
 

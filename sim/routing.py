@@ -27,19 +27,19 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .config import Feedback, Scenario, Supervisor
+from .config import STRUCTURES, Feedback, Scenario, Supervisor
 
 
 def resolve_structure(scenario: Scenario, structure: str | float) -> float:
     """Direct share for a preset name or a number in [0, 1]."""
     if isinstance(structure, str):
-        preset = getattr(scenario.structures, structure, None)
-        if preset is None or structure not in ("linear", "triangular"):
+        if structure not in STRUCTURES:
             raise ValueError(
-                f"structure {structure!r} is not known; allowed: 'linear', 'triangular' "
-                "or a direct share between 0 and 1"
+                f"structure {structure!r} is not known; allowed: "
+                + ", ".join(repr(x) for x in STRUCTURES)
+                + " or a direct share between 0 and 1"
             )
-        return preset.direct_share
+        return getattr(scenario.structures, structure).direct_share
     share = float(structure)
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"structure direct share {share} is outside [0, 1]")
@@ -55,38 +55,53 @@ def relay_value(sup: Supervisor, fb: Feedback) -> float:
 
 
 def channel_graph(direct_share: float, sup: Supervisor, fb: Feedback) -> nx.MultiDiGraph:
+    """The firm's feedback channels; :func:`channel_parameters` reads the mechanism's
+    parameters from these edges and nodes, so the graph is what the model runs.
+
+    Edge attributes: ``share`` (of all feedback items), ``delay`` (days, at most),
+    ``fidelity`` (information per item), ``framing``; the relay also carries its
+    pass rates, the share given to the specific employee and the self-focus of its
+    criticism (= style); coaching carries the share of sting it repairs.
+    """
     g = nx.MultiDiGraph(direct_share=direct_share)
-    g.add_nodes_from(["customer", "supervisor", "employee", "team"])
+    g.add_nodes_from(["customer", "employee", "team"])
+    g.add_node(
+        "supervisor",
+        capacity=float(sup.capacity),  # items per review
+        control_sensitivity=sup.control_sensitivity * sup.style,  # per criticism heard
+    )
     indirect = 1.0 - direct_share
+    cadence = sup.review_cadence_days
+    coach = 1.0 - sup.style
     g.add_edge(
         "customer",
         "employee",
         key="direct",
         share=direct_share,
-        delay=0.0,
+        delay=0,
         fidelity=fb.direct_clarity,
-        specificity=1.0,
-        self_focus="customer harshness",
+        framing="the customer's own words",
     )
     g.add_edge(
         "customer",
         "supervisor",
         key="hear",
         share=1.0,
-        delay=0.0,
+        delay=0,
         fidelity=1.0,
-        specificity=1.0,
-        self_focus="none",
+        framing="the supervisor hears every item",
     )
-    value = relay_value(sup, fb)
     g.add_edge(
         "supervisor",
         "employee",
         key="relay",
         share=indirect * sup.pass_rate * sup.specificity,
-        delay=float(sup.review_cadence_days),
-        fidelity=value,
-        specificity=1.0,
+        delay=cadence,
+        fidelity=relay_value(sup, fb),
+        framing="the supervisor's words",
+        pass_praise=float(np.clip(sup.pass_rate * (1 - sup.negativity_bias), 0, 1)),
+        pass_criticism=float(np.clip(sup.pass_rate * (1 + sup.negativity_bias), 0, 1)),
+        specific_share=sup.specificity,
         self_focus=sup.style,
     )
     g.add_edge(
@@ -94,24 +109,23 @@ def channel_graph(direct_share: float, sup: Supervisor, fb: Feedback) -> nx.Mult
         "team",
         key="summary",
         share=indirect * sup.pass_rate * (1 - sup.specificity),
-        delay=float(sup.review_cadence_days),
-        fidelity=value,
-        specificity=0.0,
-        self_focus=0.0,
+        delay=cadence,
+        fidelity=relay_value(sup, fb),
+        framing="a team-level summary (task focused)",
     )
     g.add_edge(
         "supervisor",
         "employee",
         key="coaching",
         share=direct_share,
-        delay=float(sup.review_cadence_days),
+        delay=cadence,
         fidelity=sup.filter_fidelity
         * (1 - fb.direct_clarity)
         * fb.coach_context
-        * (1 - sup.style)
+        * coach
         * fb.after_the_fact_coaching,
-        specificity=1.0,
-        self_focus="repairs " + f"{fb.after_the_fact_coaching * (1 - sup.style):.2f}",
+        repair=fb.after_the_fact_coaching * coach,
+        framing="coaching after the fact",
     )
     return g
 
@@ -132,29 +146,34 @@ class Channels:
     control_sensitivity: np.ndarray
 
 
-def channel_parameters(
-    graphs: list[nx.MultiDiGraph], sups: list[Supervisor], fb: Feedback, firm_of_sup: np.ndarray
-) -> Channels:
-    def edge(k, u, v, key, attr):
-        return graphs[k].edges[u, v, key][attr]
+def channel_parameters(graphs: list[nx.MultiDiGraph], firm_of_sup: np.ndarray) -> Channels:
+    """Each supervisor's channel parameters, from its firm's routing graph."""
 
-    f = firm_of_sup
-    style = np.array([sups[k].style for k in f])
-    rate = np.array([sups[k].pass_rate for k in f])
-    bias = np.array([sups[k].negativity_bias for k in f])
+    def relay(attr, dtype=float):
+        return np.array(
+            [graphs[k].edges["supervisor", "employee", "relay"][attr] for k in firm_of_sup],
+            dtype=dtype,
+        )
+
+    def coaching(attr):
+        return np.array(
+            [graphs[k].edges["supervisor", "employee", "coaching"][attr] for k in firm_of_sup]
+        )
+
+    def supervisor(attr):
+        return np.array([graphs[k].nodes["supervisor"][attr] for k in firm_of_sup], dtype=float)
+
     return Channels(
-        relay_value=np.array([edge(k, "supervisor", "employee", "relay", "fidelity") for k in f]),
-        coaching_value=np.array(
-            [edge(k, "supervisor", "employee", "coaching", "fidelity") for k in f]
-        ),
-        coaching_repair=fb.after_the_fact_coaching * (1 - style),
-        cadence=np.array([sups[k].review_cadence_days for k in f], dtype=np.int64),
-        pass_praise=np.clip(rate * (1 - bias), 0, 1),
-        pass_criticism=np.clip(rate * (1 + bias), 0, 1),
-        specificity=np.array([sups[k].specificity for k in f]),
-        self_focus=style,
-        capacity=np.array([sups[k].capacity for k in f], dtype=float),
-        control_sensitivity=np.array([sups[k].control_sensitivity for k in f]) * style,
+        relay_value=relay("fidelity"),
+        coaching_value=coaching("fidelity"),
+        coaching_repair=coaching("repair"),
+        cadence=relay("delay", np.int64),
+        pass_praise=relay("pass_praise"),
+        pass_criticism=relay("pass_criticism"),
+        specificity=relay("specific_share"),
+        self_focus=relay("self_focus"),
+        capacity=supervisor("capacity"),
+        control_sensitivity=supervisor("control_sensitivity"),
     )
 
 

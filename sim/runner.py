@@ -24,7 +24,7 @@ from scipy import stats
 from tqdm import tqdm
 
 from . import __version__
-from .config import Scenario
+from .config import Scenario, ScenarioError
 from .metrics import BY_NAME, METRIC_NAMES, summarise
 from .model import ServiceProfitChainModel
 from .rng import replication_seeds
@@ -179,6 +179,19 @@ class Comparison:
         return json.dumps(payload, indent=2, sort_keys=False, allow_nan=False)
 
 
+def measurement_start(scenario: Scenario, days: int) -> int:
+    """First measured day; a horizon that ends inside the warm-up is an input error."""
+    warm = scenario.market.warmup_days
+    if warm >= days:
+        raise ScenarioError(
+            [
+                f"{days} days simulated: must exceed market.warmup_days ({warm}), "
+                "or nothing would be measured"
+            ]
+        )
+    return warm
+
+
 def provenance(scenario: Scenario, root_seed: int, days: int, replications: int) -> dict:
     return {
         "package": "service-profit-chain",
@@ -243,6 +256,7 @@ def compare(
     """Run each replication under both structures for the focal firm (same seed = CRN)."""
     reps = replications or scenario.analysis.replications
     days = days or scenario.market.days
+    measurement_start(scenario, days)  # fail before running anything
     root = scenario.analysis.seed if seed is None else seed
     seeds = replication_seeds(root, reps)
     specs = [
@@ -254,7 +268,7 @@ def compare(
     frames = ev.map(run_one, specs, progress=progress, desc="compare")
     runs = pd.concat(frames, ignore_index=True)
     prov = provenance(scenario, root, days, reps)
-    warm = min(scenario.market.warmup_days, days - 1)
+    warm = measurement_start(scenario, days)
     window = runs[(runs["firm"] == FOCAL_FIRM) & (runs["day"] >= warm)]
     per_run = pd.DataFrame(
         [

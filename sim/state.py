@@ -117,4 +117,3 @@ class FirmTable:
         self.customer_focus = col("customer_focus")
         self.involvement = col("involvement")
         self.role_model = np.array([f.supervisor.role_model for f in firms])
-        self.style = np.array([f.supervisor.style for f in firms])

@@ -72,9 +72,7 @@ def spread(
     listeners, owner = neighbours_of(indptr, indices, talkers)
     if listeners.size == 0:
         return 0
-    n_customers = attitude.shape[1]  # attitude is firm-major (K, N)
-    flat = attitude.reshape(-1)
-    cell = firm[owner].astype(np.int64) * n_customers + listeners
-    np.add.at(flat, cell, message[owner])
-    flat[cell] = np.clip(flat[cell], 0.0, 1.0)
+    cell = (firm[owner], listeners)  # attitude is firm-major (K, N)
+    np.add.at(attitude, cell, message[owner])
+    attitude[cell] = np.clip(attitude[cell], 0.0, 1.0)
     return int(listeners.size)

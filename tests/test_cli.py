@@ -55,7 +55,9 @@ def test_compare_prints_table_and_writes_files(compared):
 
 
 def test_json_is_byte_identical_for_the_same_seed_serial_parallel_or_dask(tmp_path):
-    args = ["compare", BASE, *TINY, "--replications", 3, "--seed", 42, "--json", "--quiet"]
+    # the loyalty scenario has a [competitors.policy] overlay: it must travel to workers too
+    loyalty = str(SCENARIOS / "loyalty_programme.toml")
+    args = ["compare", loyalty, *TINY, "--replications", 3, "--seed", 42, "--json", "--quiet"]
     a = spc(*args, "--out", tmp_path / "a").stdout
     b = spc(*args, "--out", tmp_path / "b").stdout
     c = spc(*args, "--out", tmp_path / "c", "--workers", 2).stdout
@@ -161,6 +163,15 @@ def test_validate_reports_every_error_in_every_file(tmp_path):
         (["run", BASE, "--days", "0"], "must be at least 1"),
         (["compare", BASE, "--replications", "two"], "not a whole number"),
         (["run", "missing.toml"], "missing.toml: no such scenario file"),
+        (["run", "scenarios"], "is a folder, not a scenario file"),
+        (["run", BASE, "--set", "meta.name=1979-05-27"], 'meta.name = "1979-05-27"'),
+        (["run", BASE, "--set", "customers.expectation_init=[nan, 0.5]"], "finite number"),
+        (["run", BASE, "--days", "100000"], "market.days = 100000"),
+        (["run", BASE, "--days", "30"], "market.warmup_days = 90: must be below market.days (30)"),
+        (["compare", BASE, "--replications", "0"], "must be at least 1"),
+        (["run", BASE, "--out", "scenarios"], "is a folder"),
+        (["run", BASE, "--out", "README.md/x.parquet"], "README.md is a file"),
+        (["compare", BASE, "--out", "README.md"], "exists and is not a folder"),
     ],
 )
 def test_bad_arguments_exit_2_without_traceback(args, needle):

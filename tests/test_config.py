@@ -142,3 +142,21 @@ def test_digest_tracks_parameter_values_not_names():
     b = a.with_overrides({"meta.name": "renamed"})
     c = a.with_overrides({"customers.harshness": 0.5})
     assert a.digest() == b.digest() != c.digest()
+
+
+def test_scenarios_with_competitor_overlays_pickle_for_worker_processes():
+    import pickle
+
+    s = load_scenario(SCENARIOS / "loyalty_programme.toml")
+    assert pickle.loads(pickle.dumps(s)) == s
+
+
+def test_a_table_override_merges_into_the_files_table():
+    s = load_scenario(SCENARIOS / "micromanager.toml", {"firm.supervisor": {"style": 0.2}})
+    assert s.firm.supervisor.style == 0.2
+    assert s.firm.supervisor.pass_rate == 0.7  # kept from the file
+
+
+def test_overriding_through_a_non_table_names_the_culprit():
+    with pytest.raises(ScenarioError, match=r"--set firm\.supervisor\.style: firm is not a table"):
+        load_scenario(SCENARIOS / "baseline.toml", {"firm": "x", "firm.supervisor.style": 1})

@@ -162,3 +162,12 @@ def test_invariants_hold_for_any_valid_parameters(overrides, structure, seed):
     assert (df["turnover_rate"].dropna() >= 0).all()
     assert (df["feedback_latency"].dropna() >= 0).all()
     assert (m.staff.on_duty | (m.staff.vacant_until > m.day - 1)).all()
+
+
+def test_a_market_with_every_firm_closed_serves_nobody_and_carries_on(small_scenario):
+    m = ServiceProfitChainModel(small_scenario, "linear", seed=4)
+    m.staff.leave(np.arange(m.staff.n), day=0, delay=5)
+    m._refresh_rosters()
+    df = m.run(8)
+    assert (df[df.day < 5]["visits"] == 0).all()
+    assert df[df.day >= 5]["visits"].sum() > 0  # rehired after the hiring delay
