@@ -196,7 +196,14 @@ class Customers(Section):
 
 
 class WordOfMouth(Section):
-    degree: int = P(6, 0, 100, "contacts", "Mean contacts per customer in the social graph (even)")
+    degree: int = P(
+        6,
+        0,
+        100,
+        "contacts",
+        "Contacts per customer in the ring lattice before rewiring (even; at most "
+        "customers - 1; rewiring that duplicates an edge drops it)",
+    )
 
     @field_validator("degree")
     @classmethod
@@ -322,7 +329,12 @@ class Employees(Section):
         "Recent feedback rate at which a feedback resource or demand reaches half its effect",
     )
     trace_decay: float = P(
-        0.1, 0.001, 1, "1/day", "Fading of recent recognition, sting and customer contact"
+        0.1,
+        0.001,
+        1,
+        "1/day",
+        "Daily fading of recent feedback traces (recognition, meaning, growth, sting, reward, "
+        "queued harsh comments) and relaxation of control toward the supervisor's style",
     )
     engaged_threshold: float = P(
         0.62, 0, 1, "q-units", "Engagement at or above which an employee counts as engaged"
