@@ -254,8 +254,10 @@ def compare(
     dask: str | None = None,
 ) -> Comparison:
     """Run each replication under both structures for the focal firm (same seed = CRN)."""
-    reps = replications or scenario.analysis.replications
-    days = days or scenario.market.days
+    reps = scenario.analysis.replications if replications is None else replications
+    days = scenario.market.days if days is None else days
+    if reps < 1 or days < 1:
+        raise ScenarioError([f"replications ({reps}) and days ({days}) must be at least 1"])
     measurement_start(scenario, days)  # fail before running anything
     root = scenario.analysis.seed if seed is None else seed
     seeds = replication_seeds(root, reps)
