@@ -683,23 +683,21 @@ def cmd_bench(args) -> int:
 
     figures: dict = {"environment": env, "scenario": args.scenario, "smoke": args.smoke}
     status = 0
-    if "side-by-side" in args.only:
-        figures["side_by_side"] = res = side_by_side(args, scenario_path, note)
-        print_side_by_side(res)
+    sections = {
+        "side-by-side": (side_by_side, print_side_by_side),
+        "scaling": (scaling, print_scaling),
+        "batch": (batch, print_batch),
+        "ui": (ui_stepping, print_ui),
+    }
+    for name in SECTIONS:  # in the documented order, whatever order --only gave
+        if name not in args.only:
+            continue
+        measure, show = sections[name]
+        figures[name.replace("-", "_")] = res = measure(args, scenario_path, note)
+        show(res)
         sys.stdout.flush()
-    if "scaling" in args.only:
-        figures["scaling"] = res = scaling(args, scenario_path, note)
-        print_scaling(res)
-        sys.stdout.flush()
-        status = 1 if res["failed"] else status
-    if "batch" in args.only:
-        figures["batch"] = res = batch(args, scenario_path, note)
-        print_batch(res)
-        sys.stdout.flush()
-    if "ui" in args.only:
-        figures["ui"] = res = ui_stepping(args, scenario_path, note)
-        print_ui(res)
-        sys.stdout.flush()
+        if res.get("failed"):
+            status = 1
 
     if args.json:
         path = Path(args.json)
