@@ -105,6 +105,13 @@ class ServiceProfitChainModel(mesa.Model):
             cfg.customers.count, wm.degree, wm.rewiring, self.streams["network"]
         )
         self.contact_counts = np.diff(self.contacts[0])
+        # per-firm constants of the daily schedule
+        f = self.firms
+        bonus_rate = np.divide(f.repeat_bonus, f.wage, out=np.zeros(k), where=f.wage > 0)
+        self.rapport_gain = np.minimum(
+            cfg.employees.rapport_gain * (1.0 + f.bonus_focus * bonus_rate), 1.0
+        )
+        self.supervisors_per_firm = np.bincount(s.supervisor_firm, minlength=k).astype(float)
         self.day = 0
         self._refresh_rosters()
 
@@ -239,11 +246,8 @@ class ServiceProfitChainModel(mesa.Model):
         )
         repeat = prev == chosen
         repeat_served = np.bincount(server, weights=repeat, minlength=S.n)
-        bonus_ratio = np.divide(F.repeat_bonus, F.wage, out=np.zeros(K), where=F.wage > 0)
-        gain = cfg.employees.rapport_gain * (1.0 + F.bonus_focus * bonus_ratio)[chosen]
-        C.rapport[visitors] = encounter.grow_rapport(
-            C.rapport[visitors], same, np.minimum(gain, 1.0)
-        )
+        gain = self.rapport_gain[chosen]
+        C.rapport[visitors] = encounter.grow_rapport(C.rapport[visitors], same, gain)
         C.own_employee[visitors] = server
         C.own_generation[visitors] = S.generation[server]
         C.last_firm[visitors] = chosen
@@ -395,7 +399,7 @@ class ServiceProfitChainModel(mesa.Model):
             self._refresh_rosters()
 
         # 9. accounts and metrics
-        sup_per_firm = np.bincount(S.supervisor_firm, minlength=K).astype(float)
+        sup_per_firm = self.supervisors_per_firm
         acc = finance.daily_accounts(
             visits=tally["visits"],
             member_visits=tally["members"],
