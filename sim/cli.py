@@ -143,7 +143,7 @@ def cmd_params(args) -> int:
     for r in rows:
         rng = f"[{r.low}, {r.high}]" if r.low is not None else "-"
         value = "" if scenario is None or r.value == r.default else f"  (scenario: {r.value})"
-        src = f"  [{r.source}]" if r.source else ""
+        src = f"  [{r.basis}]" if r.basis else ""
         print(f"{r.path:45s} {r.default!s:>12} {rng:>18} {r.unit:<24} {r.description}{src}{value}")
     return 0
 

@@ -37,11 +37,29 @@ STRUCTURES = ("linear", "triangular")
 StructureName = Literal["linear", "triangular"]
 
 
-def P(default, lo, hi, unit: str, description: str, source: str | None = None) -> Any:
-    """A documented parameter: default, closed range [lo, hi], unit, meaning, source."""
-    extra = {"unit": unit}
+def _basis(extra: dict[str, Any], source: str | None, assumption: str | None) -> dict[str, Any]:
+    """Record where a value comes from: a ``source`` that supports the value itself,
+    or an ``assumption`` stating why this value and over what range results were checked."""
     if source:
         extra["source"] = source
+    if assumption:
+        extra["assumption"] = assumption
+    return extra
+
+
+def P(
+    default,
+    lo,
+    hi,
+    unit: str,
+    description: str,
+    source: str | None = None,
+    *,
+    assumption: str | None = None,
+) -> Any:
+    """A documented parameter: default, closed range [lo, hi], unit, meaning, and its basis
+    (a literature ``source`` for the value, or an ``assumption`` with its reason)."""
+    extra = _basis({"unit": unit}, source, assumption)
     return Field(default, ge=lo, le=hi, description=description, json_schema_extra=extra)
 
 
@@ -61,11 +79,18 @@ def _range_checker(lo: float, hi: float):
     return check
 
 
-def R(default, lo, hi, unit: str, description: str, source: str | None = None) -> Any:
+def R(
+    default,
+    lo,
+    hi,
+    unit: str,
+    description: str,
+    source: str | None = None,
+    *,
+    assumption: str | None = None,
+) -> Any:
     """A documented [low, high] pair from which initial values are drawn uniformly."""
-    extra: dict[str, Any] = {"unit": unit, "range_bounds": [lo, hi]}
-    if source:
-        extra["source"] = source
+    extra = _basis({"unit": unit, "range_bounds": [lo, hi]}, source, assumption)
     return Field(list(default), description=description, json_schema_extra=extra)
 
 
@@ -835,6 +860,16 @@ class ParamInfo:
     unit: str
     description: str
     source: str
+    assumption: str = ""
+
+    @property
+    def basis(self) -> str:
+        """``source: …``, ``assumption: …``, or empty where neither is recorded."""
+        if self.source:
+            return f"source: {self.source}"
+        if self.assumption:
+            return f"assumption: {self.assumption}"
+        return ""
 
 
 def iter_parameters(scenario: Scenario | None = None) -> Iterator[ParamInfo]:
@@ -876,6 +911,7 @@ def iter_parameters(scenario: Scenario | None = None) -> Iterator[ParamInfo]:
                 unit=unit,
                 description=info.description or "",
                 source=extra.get("source", ""),
+                assumption=extra.get("assumption", ""),
             )
 
     yield from walk(Scenario, "", defaults, values)

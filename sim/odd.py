@@ -29,14 +29,15 @@ def _cell(x) -> str:
 
 def parameter_table() -> str:
     head = (
-        "| parameter | default | range | unit | description | source |\n|---|---|---|---|---|---|"
+        "| parameter | default | range | unit | description | basis of the value |\n"
+        "|---|---|---|---|---|---|"
     )
     rows = []
     for p in iter_parameters():
         rng = f"{_cell(p.low)} – {_cell(p.high)}" if p.low is not None else "–"
         rows.append(
             f"| `{p.path}` | {_cell(p.default)} | {rng} | {_cell(p.unit)} | "
-            f"{_cell(p.description)} | {_cell(p.source) if p.source else ''} |"
+            f"{_cell(p.description)} | {_cell(p.basis)} |"
         )
     return head + "\n" + "\n".join(rows)
 
