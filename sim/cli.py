@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .bench import add_bench_parser
 
     add_bench_parser(sub)
+    from .survey_cli import add_survey_parsers
+
+    add_survey_parsers(sub)
     return parser
 
 

@@ -1,0 +1,706 @@
+"""Simulated employee and customer surveys drawn from the model's latent state.
+
+A survey is a measurement, not a mechanism: it reads the model's columnar tables
+(``model.staff``, ``model.customers``, ``model.firms``) and never writes them, and
+it draws from its own random stream (a ``SeedSequence`` spawn key no model stream
+uses), so running a survey leaves the model's trajectory untouched (common random
+numbers intact).
+
+Measurement model, per item i of construct c and respondent r::
+
+    z      = (latent - market mean) / market sd          the construct standardised over
+                                                         the whole market (a latent the
+                                                         market does not vary gives z = 0)
+    y*     = ±loading_i · z + sqrt(1 - loading_i²) · e   e ~ N(0, 1); − for reverse items
+             + a_r                                       acquiescence (yea-saying)
+    answer = category of y* on thresholds spread over [-1.5, 1.5], shifted down by
+             ``leniency`` (top-box / ceiling skew); loadings are standardised, so an
+             item's reliability is loading²; answers are relative to the market, as
+             benchmarked survey norms are
+
+Unit non-response depends on the respondent's state (engagement; satisfaction):
+P(respond) = logistic(logit(rate) + state_slope · standardised state). Items are
+skipped at random with ``item_missing``. Respondents are sampled without
+replacement from a frame (staff on duty; customers who have visited).
+
+The *true drivers* are the structural weights in force times the spread of each
+term across the frame: for engagement, the Job Demands-Resources weights
+(``scenario.engagement``) times the standard deviation of each resource or demand
+across employees (autonomy and supervisory control are one latent, so they are
+one driver); for intent to return, the terms of the logit choice utility (attitude
+to the firm, the best alternatives, programme membership, price) times their
+spread across the customers surveyed. Quality and relationship act on intent only
+through satisfaction over time, so their direct weight is 0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import choice, encounter
+from . import engagement as jdr
+from .instruments import OUTCOMES, Instrument, Part
+
+# spawn key of the survey stream: the model's streams are SeedSequence(seed).spawn(n),
+# whose keys are 1-tuples, so a 3-tuple under this tag can never coincide with them
+SURVEY_STREAM_TAG = 0x53555256  # "SURV"
+
+
+@dataclass
+class Latents:
+    """Latent values of the sampling frame and, per construct, its term of the true model."""
+
+    ids: pd.DataFrame  # identifiers per frame row
+    values: pd.DataFrame  # construct -> latent value
+    state: np.ndarray  # drives non-response
+    contributions: dict[str, np.ndarray]  # construct -> its term in the outcome's index
+    unmeasured: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. disposition
+    weights: dict[str, str] = field(default_factory=dict)  # construct -> how weighted
+    notes: list[str] = field(default_factory=list)
+    # the market-wide reference every respondent's answers are relative to
+    ref_mean: pd.Series | None = None
+    ref_sd: pd.Series | None = None
+
+    def restrict(self, firms: Sequence[int] | None) -> Latents:
+        """The frame (rows at ``firms``), keeping the whole market as the reference."""
+        self.ref_mean = self.values.mean()
+        self.ref_sd = self.values.std(ddof=0)
+        if firms is None:
+            return self
+        keep = np.isin(self.ids["firm"].to_numpy(), list(firms))
+        return Latents(
+            self.ids[keep].reset_index(drop=True),
+            self.values[keep].reset_index(drop=True),
+            self.state[keep],
+            {c: v[keep] for c, v in self.contributions.items()},
+            {c: v[keep] for c, v in self.unmeasured.items()},
+            self.weights,
+            self.notes,
+            self.ref_mean,
+            self.ref_sd,
+        )
+
+    def standardised(self, construct: str) -> np.ndarray:
+        """Latent in market standard deviations (0 where the market does not vary)."""
+        v = self.values[construct].to_numpy(dtype=float)
+        sd = float(self.ref_sd[construct])
+        if not sd > 1e-12:
+            return np.zeros(v.size)
+        return (v - float(self.ref_mean[construct])) / sd
+
+
+def _attr(table, *names):
+    """First attribute of ``table`` among ``names`` (defensive: state may be renamed)."""
+    for n in names:
+        v = getattr(table, n, None)
+        if v is not None:
+            return v
+    return None
+
+
+def _weight(section, name: str, notes: list[str]) -> float:
+    w = getattr(section, name, None)
+    if w is None:
+        notes.append(f"no weight {name!r} in the scenario: its driver is taken as 0")
+        return 0.0
+    return float(w)
+
+
+# ------------------------------------------------------------------ employees
+class WorkloadMemory:
+    """Each employee's recent load above capacity, read from the model day by day.
+
+    The model keeps only today's load, but engagement moves toward its target at
+    ``employees.engagement_rate`` a day, so the load in force is an exponential
+    average at that rate; a new occupant of a slot starts afresh. Read-only.
+    """
+
+    def __init__(self, model):
+        self.rate = model.config.employees.engagement_rate
+        self.value = np.zeros(model.staff.n)
+        self.generation = np.asarray(model.staff.generation).copy()
+
+    def update(self, model) -> None:
+        S = model.staff
+        gen = np.asarray(S.generation)
+        self.value[gen != self.generation] = 0.0
+        self.generation = gen.copy()
+        today = np.maximum(
+            np.asarray(S.served_today, dtype=float) / model.config.service.capacity - 1.0, 0.0
+        )
+        self.value += self.rate * (today - self.value)
+
+
+def employee_latents(
+    model, firms: Sequence[int] | None = None, workload: WorkloadMemory | None = None
+) -> Latents:
+    """Latent constructs of all staff on duty; the frame is those at ``firms`` (None: all)."""
+    S, F, cfg = model.staff, model.firms, model.config
+    rows = np.flatnonzero(S.on_duty)
+    notes: list[str] = []
+    w = cfg.engagement
+    half = cfg.employees.feedback_half_saturation
+    firm = S.firm[rows]
+    zeros = np.zeros(rows.size)
+
+    def col(*names, transform: Callable = lambda x: x):
+        v = _attr(S, *names)
+        if v is None:
+            notes.append(f"staff table has no {names[0]!r}: construct read as 0")
+            return zeros
+        return transform(np.asarray(v, dtype=float)[rows])
+
+    control = col("control")
+    involvement = np.asarray(F.involvement, dtype=float)[firm]
+    autonomy = jdr.autonomy(control, involvement)
+    sup_style = model.channels.self_focus[S.team[rows]]
+    support = (1.0 - sup_style) * (0.5 + 0.5 * np.asarray(F.role_model, dtype=float)[firm])
+    if workload is not None:
+        overload = workload.value[rows]
+    else:
+        served = col("served_today")
+        overload = np.maximum(served / cfg.service.capacity - 1.0, 0.0)
+        notes.append("workload read from one day's load (no history observed)")
+    sat = lambda x: jdr.saturate(x, half)  # noqa: E731
+    values = {
+        "engagement": col("engagement"),
+        "autonomy": autonomy,
+        "recognition": col("recognition", transform=sat),
+        "meaning": col("meaning", transform=sat),
+        "growth": col("growth", transform=sat),
+        "supervisor_support": support,
+        "workload": overload,
+        "harsh_criticism": col("sting", transform=sat),
+        "reward": col("reward", transform=lambda x: np.minimum(x, 1.0)),
+        "involvement": involvement,
+    }
+    wt = lambda n: _weight(w, n, notes)  # noqa: E731
+    contributions = {
+        "autonomy": wt("autonomy") * autonomy - wt("control") * control,
+        "recognition": wt("recognition") * values["recognition"],
+        "meaning": wt("meaning") * values["meaning"],
+        "growth": wt("growth") * values["growth"],
+        "supervisor_support": wt("support") * support,
+        "workload": -wt("workload") * overload,
+        "harsh_criticism": -wt("sting") * values["harsh_criticism"],
+        "reward": wt("reward") * values["reward"],
+        "involvement": wt("involvement") * involvement,
+    }
+    weights = {
+        "autonomy": f"autonomy {wt('autonomy')} and control -{wt('control')} (one latent)",
+        "recognition": f"recognition {wt('recognition')}",
+        "meaning": f"meaning {wt('meaning')}",
+        "growth": f"growth {wt('growth')}",
+        "supervisor_support": f"support {wt('support')}",
+        "workload": f"workload -{wt('workload')}",
+        "harsh_criticism": f"sting -{wt('sting')}",
+        "reward": f"reward {wt('reward')}",
+        "involvement": f"involvement {wt('involvement')}",
+    }
+    unmeasured = {"disposition (stable individual difference)": col("disposition")}
+    ids = pd.DataFrame(
+        {
+            "employee": rows,
+            "generation": np.asarray(S.generation)[rows],
+            "firm": firm,
+            "team": np.asarray(S.team)[rows],
+        }
+    )
+    lat = Latents(
+        ids, pd.DataFrame(values), values["engagement"], contributions, unmeasured, weights, notes
+    )
+    return lat.restrict(firms)
+
+
+# ------------------------------------------------------------------ customers
+RECOMMEND_NAMES = ("recommend", "likelihood_to_recommend", "ltr", "nps")
+
+
+def customer_latents(model, firms: Sequence[int] | None = None) -> Latents:
+    """Latent constructs of every customer who has visited a firm; the frame is those
+    whose last firm is in ``firms`` (None: all)."""
+    C, S, F, cfg = model.customers, model.staff, model.firms, model.config
+    cc = cfg.customers
+    last = np.asarray(C.last_firm)
+    rows = np.flatnonzero(last >= 0)
+    notes: list[str] = []
+    k = last[rows]
+    attitude = np.asarray(C.attitude)[:, rows]  # (K, n), firm-major
+    member = np.asarray(C.member)[:, rows]
+    util = choice.choice_utilities(
+        attitude.copy(),
+        k,
+        member,
+        sensitivity=cc.choice_sensitivity,
+        habit=cc.habit,
+        loyalty_utility=F.loyalty_utility,
+        price_disutility=cc.price_sensitivity * F.price,
+        open_firms=model.open_firms,
+    )
+    top = util.max(axis=0)
+    prob = np.exp(util - top)
+    prob /= prob.sum(axis=0)
+    n = rows.size
+    cols = np.arange(n)
+    intent = prob[k, cols]
+    att_k = attitude[k, cols]
+    others = util.copy()
+    others[k, cols] = -np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = others.max(axis=0)
+        lse = m + np.log(np.exp(others - np.where(np.isfinite(m), m, 0.0)).sum(axis=0))
+    lse = np.where(np.isfinite(lse), lse, 0.0)
+    sens = cc.choice_sensitivity
+    kf = max(F.k - 1, 1)
+    alternatives = (lse - math.log(kf)) / sens if sens > 0 else np.zeros(n)
+    member_k = member[k, cols].astype(float)
+    price = np.asarray(F.price, dtype=float)
+    # the service a customer can expect: from their own employee while that employee
+    # is still in post at this firm, otherwise the firm's average employee (no rapport)
+    own = np.asarray(C.own_employee)[rows]
+    own_c = np.where(own >= 0, own, 0)
+    valid = (
+        (own >= 0)
+        & S.on_duty[own_c]
+        & (S.generation[own_c] == np.asarray(C.own_generation)[rows])
+        & (S.firm[own_c] == k)
+    )
+    need = np.asarray(C.need)[rows]
+    rapport = np.where(valid, np.asarray(C.rapport)[rows], 0.0)
+    sv = cfg.service
+    overload = np.maximum(np.asarray(S.served_today, dtype=float) / sv.capacity - 1.0, 0.0)
+
+    weights = dict(
+        weight_skill=sv.weight_skill,
+        weight_knowledge=sv.weight_knowledge,
+        weight_effort=sv.weight_effort,
+        weight_rapport=sv.weight_rapport,
+        overload_penalty=sv.overload_penalty,
+    )
+    quality = encounter.encounter_quality(
+        S.skill[own_c],
+        S.knowledge[own_c, need],
+        S.engagement[own_c],
+        rapport,
+        overload[own_c],
+        np.zeros(n),
+        **weights,
+    )
+    if (~valid).any():
+        # firm average over staff on duty, for each need type
+        for f in np.unique(k[~valid]):
+            staff = np.flatnonzero(S.on_duty & (S.firm == f))
+            sel = np.flatnonzero(~valid & (k == f))
+            if staff.size == 0:
+                quality[sel] = 0.0
+                continue
+            q_need = np.array(
+                [
+                    encounter.encounter_quality(
+                        S.skill[staff],
+                        S.knowledge[staff, j],
+                        S.engagement[staff],
+                        np.zeros(staff.size),
+                        overload[staff],
+                        np.zeros(staff.size),
+                        **weights,
+                    ).mean()
+                    for j in range(S.knowledge.shape[1])
+                ]
+            )
+            quality[sel] = q_need[need[sel]]
+    rec_state = _attr(C, *RECOMMEND_NAMES)
+    if rec_state is not None:
+        rs = np.asarray(rec_state, dtype=float)
+        rec = rs[k, rows] if rs.ndim == 2 else rs[rows]
+        if np.nanmax(rec) > 1.0:
+            rec = rec / 10.0  # a 0-10 state
+    else:
+        rec = att_k
+        notes.append(
+            "the model has no likelihood-to-recommend state on customers: recommend is "
+            "derived from satisfaction (the customer's attitude to the firm)"
+        )
+    values = {
+        "intent_to_return": intent,
+        "recommend": rec,
+        "satisfaction": att_k,
+        "quality": quality,
+        "relationship": rapport,
+        "alternatives": alternatives,
+        "value": -price[k],
+        "rewards": member_k,
+    }
+    contributions = {
+        "satisfaction": sens * att_k,
+        "alternatives": -lse,
+        "rewards": np.asarray(F.loyalty_utility, dtype=float)[k] * member_k,
+        "value": -cc.price_sensitivity * price[k],
+        "quality": np.zeros(n),
+        "relationship": np.zeros(n),
+    }
+    how = {
+        "satisfaction": f"choice_sensitivity {sens} x attitude",
+        "alternatives": "-log-sum of the other firms' utilities",
+        "rewards": "loyalty_utility x membership",
+        "value": f"-price_sensitivity {cc.price_sensitivity} x price",
+        "quality": "0 (acts through satisfaction over time)",
+        "relationship": "0 (acts through quality and satisfaction over time)",
+    }
+    ids = pd.DataFrame({"customer": rows, "firm": k})
+    lat = Latents(ids, pd.DataFrame(values), att_k, contributions, {}, how, notes)
+    return lat.restrict(firms)
+
+
+def true_drivers(lat: Latents, outcome: str, instrument_part: Part | None = None) -> pd.DataFrame:
+    """The model's true drivers of ``outcome`` over the frame: weight x spread of each term."""
+    rows = []
+    for c, contrib in lat.contributions.items():
+        spread = float(np.std(contrib)) if contrib.size else 0.0
+        lv = lat.values[c].to_numpy()
+        direction = 0
+        if spread > 0 and np.std(lv) > 0:
+            direction = int(np.sign(np.corrcoef(contrib, lv)[0, 1]))
+        rows.append((c, lat.weights.get(c, ""), spread, direction, True))
+    for name, v in lat.unmeasured.items():
+        rows.append((name, "1 (logit)", float(np.std(v)) if v.size else 0.0, 1, False))
+    df = pd.DataFrame(
+        rows, columns=["construct", "weight", "importance", "direction", "surveyable"]
+    )
+    measured = set(instrument_part.constructs()) if instrument_part is not None else set()
+    df["in_instrument"] = df["construct"].isin(measured)
+    df.insert(0, "outcome", outcome)
+    s = df.loc[df["surveyable"], "importance"]
+    df["share"] = np.where(df["surveyable"], df["importance"] / s.sum() if s.sum() > 0 else 0, 0)
+    df["true_rank"] = 0
+    order = df[df["surveyable"]].sort_values("importance", ascending=False, kind="stable").index
+    df.loc[order, "true_rank"] = np.arange(1, len(order) + 1)
+    return df.sort_values(["surveyable", "importance"], ascending=[False, False]).reset_index(
+        drop=True
+    )
+
+
+# ------------------------------------------------------------------ responses
+def survey_rng(seed: int, wave: int, population: str) -> np.random.Generator:
+    """The survey's own random stream: independent of every model stream."""
+    pop = 0 if population == "employees" else 1
+    ss = np.random.SeedSequence(seed, spawn_key=(SURVEY_STREAM_TAG, wave, pop))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def thresholds(points: int, leniency: float) -> np.ndarray:
+    return np.linspace(-1.5, 1.5, points - 1) - leniency
+
+
+def answer(z: np.ndarray, item, points: int, acq: np.ndarray, lenient: float, rng) -> np.ndarray:
+    """Answers to one item from standardised latents ``z`` (see the module docstring)."""
+    sign = -1.0 if item.reverse else 1.0
+    lam = item.loading
+    ystar = sign * lam * z + math.sqrt(max(1.0 - lam**2, 0.0)) * rng.standard_normal(z.size) + acq
+    cat = (ystar[:, None] > thresholds(points, lenient)[None, :]).sum(axis=1)
+    return cat if points == 11 else cat + 1  # 0-10 scales start at 0, Likert at 1
+
+
+@dataclass
+class PopulationSurvey:
+    responses: pd.DataFrame  # respondents only: ids + item answers
+    truth: pd.DataFrame  # everyone sampled: ids, responded, latent values
+    drivers: pd.DataFrame  # true drivers over the frame
+    frame_size: int
+    notes: list[str]
+
+
+def draw(
+    lat: Latents,
+    part: Part,
+    outcome: str,
+    n: int | None,
+    rng: np.random.Generator,
+) -> PopulationSurvey:
+    """Sample ``n`` (all if None) from the frame, decide who responds, and answer items."""
+    size = len(lat.ids)
+    if n is None or n >= size:
+        pick = np.arange(size)
+    else:
+        pick = np.sort(rng.choice(size, size=n, replace=False))
+    r = part.response
+    state = lat.state[pick]
+    sd = state.std()
+    zstate = (state - state.mean()) / sd if sd > 0 else np.zeros(pick.size)
+    logit = math.log(r.rate / (1 - r.rate)) if r.rate < 1 else 30.0
+    p_respond = 1.0 / (1.0 + np.exp(-(logit + r.state_slope * zstate)))
+    responded = rng.random(pick.size) < p_respond
+    acq = rng.normal(r.acquiescence_mean, r.acquiescence_sd, pick.size)
+    ids = lat.ids.iloc[pick].reset_index(drop=True)
+    answers = {}
+    for item in part.items:
+        points = item.points or part.scale_points
+        z = lat.standardised(item.construct)[pick]
+        a = answer(z, item, points, acq, r.leniency, rng)
+        skipped = rng.random(pick.size) < r.item_missing
+        answers[item.id] = pd.array(np.where(skipped, -1, a), dtype="Int16")
+        answers[item.id][skipped] = pd.NA
+    responses = pd.concat([ids, pd.DataFrame(answers)], axis=1)[responded].reset_index(drop=True)
+    truth = pd.concat(
+        [ids, pd.DataFrame({"responded": responded}), lat.values.iloc[pick].reset_index(drop=True)],
+        axis=1,
+    )
+    return PopulationSurvey(
+        responses, truth, true_drivers(lat, outcome, part), size, list(lat.notes)
+    )
+
+
+@dataclass
+class Wave:
+    wave: int
+    day: int
+    employees: PopulationSurvey | None
+    customers: PopulationSurvey | None
+
+
+def survey_model(
+    model,
+    instrument: Instrument,
+    *,
+    wave: int = 0,
+    survey_seed: int | None = None,
+    employees: int | None = None,
+    customers: int | None = 500,
+    firms: Sequence[int] | None = None,
+    workload: WorkloadMemory | None = None,
+) -> Wave:
+    """Survey the model's current state (read-only; the model is not advanced)."""
+    seed = model.seed if survey_seed is None else survey_seed
+    emp = cus = None
+    if instrument.employees.items:
+        lat = employee_latents(model, firms, workload)
+        emp = draw(
+            lat,
+            instrument.employees,
+            OUTCOMES["employees"][0],
+            employees,
+            survey_rng(seed, wave, "employees"),
+        )
+    if instrument.customers.items:
+        lat = customer_latents(model, firms)
+        cus = draw(
+            lat,
+            instrument.customers,
+            OUTCOMES["customers"][0],
+            customers,
+            survey_rng(seed, wave, "customers"),
+        )
+    return Wave(wave, model.day, emp, cus)
+
+
+def run_survey(
+    scenario,
+    instrument: Instrument,
+    *,
+    structure: str | float = "linear",
+    seed: int = 1,
+    days: Sequence[int] = (365,),
+    survey_seed: int | None = None,
+    employees: int | None = None,
+    customers: int | None = 500,
+    firms: Sequence[int] | None = None,
+    progress: bool = False,
+) -> tuple[list[Wave], object]:
+    """Run the model and survey it after each of ``days`` days (waves); returns the waves
+    and the model. The model runs exactly as it would without the survey."""
+    from tqdm import tqdm
+
+    from .model import ServiceProfitChainModel
+
+    model = ServiceProfitChainModel(scenario, structure=structure, seed=seed)
+    memory = WorkloadMemory(model)
+    waves_at = sorted(set(days))
+    out = []
+    for _ in tqdm(range(waves_at[-1]), desc="days", disable=not progress, leave=False):
+        model.step()
+        memory.update(model)
+        if model.day in waves_at:
+            out.append(
+                survey_model(
+                    model,
+                    instrument,
+                    wave=len(out),
+                    survey_seed=seed if survey_seed is None else survey_seed,
+                    employees=employees,
+                    customers=customers,
+                    firms=firms,
+                    workload=memory,
+                )
+            )
+    return out, model
+
+
+# ------------------------------------------------------------------ scoring
+def scale_scores(responses: pd.DataFrame, part: Part) -> pd.DataFrame:
+    """Construct scores: the mean of a construct's answered items, reverse items scored back."""
+    out = {}
+    for c in part.constructs():
+        cols = []
+        for it in part.items_of(c):
+            points = it.points or part.scale_points
+            lo, hi = (0, 10) if points == 11 else (1, points)
+            x = responses[it.id].astype("float64")
+            cols.append(lo + hi - x if it.reverse else x)
+        out[c] = pd.concat(cols, axis=1).mean(axis=1, skipna=True)
+    return pd.DataFrame(out)
+
+
+def reliability(responses: pd.DataFrame, part: Part) -> pd.DataFrame:
+    """Cronbach's alpha and corrected item-total correlations per construct."""
+    from .drivers import cronbach_alpha, item_total_correlations
+
+    rows = []
+    for c in part.constructs():
+        items = part.items_of(c)
+        x = []
+        for it in items:
+            points = it.points or part.scale_points
+            lo, hi = (0, 10) if points == 11 else (1, points)
+            v = responses[it.id].astype("float64")
+            x.append(lo + hi - v if it.reverse else v)
+        m = pd.concat(x, axis=1).dropna().to_numpy()
+        alpha = cronbach_alpha(m) if len(m) > 2 else float("nan")
+        itc = item_total_correlations(m) if len(m) > 2 else np.full(len(items), np.nan)
+        for it, r in zip(items, itc, strict=True):
+            rows.append((c, len(items), alpha, it.id, r))
+    return pd.DataFrame(rows, columns=["construct", "items", "alpha", "item", "item_total_r"])
+
+
+def nps(responses: pd.DataFrame, part: Part) -> dict | None:
+    """Net Promoter Score from the 0-10 recommend item: % promoters (9-10) - % detractors (0-6)."""
+    items = [it for it in part.items_of("recommend") if (it.points or part.scale_points) == 11]
+    if not items:
+        return None
+    x = responses[items[0].id].dropna().astype(int)
+    if x.empty:
+        return None
+    promoters, detractors = float((x >= 9).mean()), float((x <= 6).mean())
+    return {
+        "n": int(x.size),
+        "promoters": promoters,
+        "passives": 1.0 - promoters - detractors,
+        "detractors": detractors,
+        "nps": 100.0 * (promoters - detractors),
+    }
+
+
+# ------------------------------------------------------------------ analysis
+def analyse(
+    responses: pd.DataFrame,
+    part: Part,
+    outcome: str,
+    truth: pd.DataFrame | None = None,
+    *,
+    bootstrap: int = 200,
+    rng: np.random.Generator | None = None,
+) -> dict:
+    """Key drivers of ``outcome`` from survey answers, set beside the model's true
+    drivers (``truth``: rows of :func:`true_drivers`) when they are known."""
+    from .drivers import DriverAnalysisError, key_drivers, spearman, top_k_recovery
+
+    scores = scale_scores(responses, part)
+    outcomes = set(OUTCOMES["employees"] + OUTCOMES["customers"])
+    drivers = [c for c in part.constructs() if c not in outcomes]
+    out: dict = {"outcome": outcome, "n": len(scores), "drivers": drivers, "recovered": False}
+    true_rank: list[str] = []
+    if truth is not None and len(truth):
+        t = truth[truth["surveyable"]].set_index("construct")
+        true_rank = list(t.sort_values("importance", ascending=False, kind="stable").index)
+        out.update(true=true_rank, k=top_k(t), truth=t)
+    if outcome not in scores or not drivers:
+        out["error"] = f"the instrument measures no {outcome} or none of its drivers"
+        out["top_k"] = 0.0
+        return out
+    try:
+        res = key_drivers(scores, outcome, drivers, bootstrap=bootstrap, rng=rng)
+    except DriverAnalysisError as exc:
+        out["error"] = str(exc)
+        out["top_k"] = 0.0
+        return out
+    est = res.ranking("lmg")
+    out.update(result=res, table=res.table, r2=res.r2, ranking=est)
+    if true_rank:
+        t = out["truth"]
+        table = res.table.join(t[["importance", "share", "true_rank"]], how="left")
+        common = [c for c in drivers if c in t.index]
+        rho = spearman(table.loc[common, "lmg"].to_numpy(), t.loc[common, "importance"].to_numpy())
+        # a driver the instrument does not measure cannot be found
+        rec = top_k_recovery(est, true_rank, out["k"])
+        out.update(
+            table=table,
+            top_k=rec,
+            recovered=rec == 1.0,
+            spearman=rho,
+            top1=bool(est[0] == true_rank[0]),
+        )
+    return out
+
+
+DRIVER_SHARE = 0.05
+
+
+def top_k(truth: pd.DataFrame, share: float = DRIVER_SHARE) -> int:
+    """How many constructs are the model's real drivers: those carrying at least
+    ``share`` of the total true importance (at least 1). Recovery asks whether the
+    survey's top k are exactly these: whether it separates drivers from non-drivers."""
+    imp = truth["importance"].to_numpy()
+    total = imp.sum()
+    if total <= 0:
+        return 1
+    return max(1, int((imp / total >= share).sum()))
+
+
+# ------------------------------------------------------------------ files
+def write_survey(out: Path, waves: list[Wave], instrument_text: str, provenance: dict, fmt: str):
+    from .report import _atomic_write
+
+    out.mkdir(parents=True, exist_ok=True)
+    ext = ".csv" if fmt == "csv" else ".parquet"
+    written = []
+    for pop in ("employees", "customers"):
+        parts = [(w, getattr(w, pop)) for w in waves if getattr(w, pop) is not None]
+        if not parts:
+            continue
+        for kind, attr in (("", "responses"), ("_truth", "truth")):
+            df = pd.concat(
+                [getattr(ps, attr).assign(wave=w.wave, day=w.day) for w, ps in parts],
+                ignore_index=True,
+            )
+            df = df[["wave", "day", *[c for c in df.columns if c not in ("wave", "day")]]]
+            path = out / f"{pop}{kind}{ext}"
+            if ext == ".csv":
+                _atomic_write(path, lambda p, d=df: d.to_csv(p, index=False))
+            else:
+                _atomic_write(path, lambda p, d=df: d.to_parquet(p, index=False))
+            written.append(path)
+    drivers = pd.concat(
+        [
+            getattr(w, pop).drivers.assign(wave=w.wave, day=w.day, population=pop)
+            for w in waves
+            for pop in ("employees", "customers")
+            if getattr(w, pop) is not None
+        ],
+        ignore_index=True,
+    )
+    path = out / "true_drivers.csv"
+    _atomic_write(path, lambda p: drivers.to_csv(p, index=False))
+    written.append(path)
+    path = out / "instrument.toml"
+    _atomic_write(path, lambda p: p.write_text(instrument_text, encoding="utf-8"))
+    written.append(path)
+    path = out / "provenance.json"
+    _atomic_write(path, lambda p: p.write_text(json.dumps(provenance, indent=2, default=str)))
+    written.append(path)
+    return written
