@@ -310,10 +310,13 @@ def _plot(results: dict, path: Path) -> None:
         share = t["lmg"] / r2
         ax.barh(y, share, color="#7570b3", alpha=0.8, label="survey: LMG share of R²")
         if "lmg_low" in t:
+            # a percentile interval need not contain the estimate: clip the bars at it
+            lo = np.clip(share - t["lmg_low"] / r2, 0, None)
+            hi = np.clip(t["lmg_high"] / r2 - share, 0, None)
             ax.errorbar(
                 share,
                 y,
-                xerr=[share - t["lmg_low"] / r2, t["lmg_high"] / r2 - share],
+                xerr=[lo, hi],
                 fmt="none",
                 ecolor="black",
                 lw=1,
