@@ -166,6 +166,7 @@ def figure(study: pd.DataFrame, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), constrained_layout=True, sharey=True)
     colours = dict(zip(instruments(), ("#1b9e77", "#7570b3", "#d95f02"), strict=True))
@@ -184,6 +185,7 @@ def figure(study: pd.DataFrame, path: Path) -> None:
                 label=f"{inst}, {structure}",
             )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xticks([25, 50, 100, 200, 400], ["25", "50", "100", "200", "400"])
         ax.set_xlabel("respondents")
         ax.set_title(f"{pop}: true drivers of {outcome} recovered")
@@ -201,9 +203,16 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=3)
     ap.add_argument("--draws", type=int, default=10)
     ap.add_argument("--markets", type=int, default=30)
+    ap.add_argument("--redraw", action="store_true", help="only redraw the figure from the CSV")
     args = ap.parse_args()
     out = Path(args.out)
+    table = out / "survey_recovery.csv"
+    if args.redraw:
+        figure(pd.read_csv(table), out / "survey_recovery.png")
+        return
     study = recovery_study(replications=args.replications, draws=args.draws)
+    out.mkdir(parents=True, exist_ok=True)
+    study.to_csv(table, index=False)
     figure(study, out / "survey_recovery.png")
     summary = (
         study.groupby(["population", "instrument", "structure", "target_respondents"])
@@ -217,6 +226,7 @@ def main() -> None:
     )
     print(summary.to_string())
     det = structure_detection(replications=args.replications, draws=args.draws)
+    det.to_csv(out / "survey_structure_detection.csv", index=False)
     dsum = (
         det.groupby(["population", "construct", "target_respondents"])
         .agg(difference=("difference", "mean"), detected=("detected", "mean"))

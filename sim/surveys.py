@@ -416,6 +416,7 @@ class PopulationSurvey:
     drivers: pd.DataFrame  # true drivers over the frame
     frame_size: int
     notes: list[str]
+    reference: tuple[pd.Series, pd.Series] | None = None  # (mean, sd) answers are relative to
 
 
 def draw(
@@ -454,7 +455,12 @@ def draw(
         axis=1,
     )
     return PopulationSurvey(
-        responses, truth, true_drivers(lat, outcome, part), size, list(lat.notes)
+        responses,
+        truth,
+        true_drivers(lat, outcome, part),
+        size,
+        list(lat.notes),
+        (lat.ref_mean, lat.ref_sd),
     )
 
 
@@ -476,12 +482,24 @@ def survey_model(
     customers: int | None = 500,
     firms: Sequence[int] | None = None,
     workload: WorkloadMemory | None = None,
+    reference: dict | None = None,
 ) -> Wave:
-    """Survey the model's current state (read-only; the model is not advanced)."""
+    """Survey the model's current state (read-only; the model is not advanced).
+
+    ``reference`` ({population: (mean, sd)}) fixes what answers are relative to, e.g.
+    one market's norms for surveys of many markets; default: this market.
+    """
     seed = model.seed if survey_seed is None else survey_seed
     emp = cus = None
+    reference = reference or {}
+
+    def _ref(lat, pop):
+        if pop in reference:
+            lat.ref_mean, lat.ref_sd = reference[pop]
+        return lat
+
     if instrument.employees.items:
-        lat = employee_latents(model, firms, workload)
+        lat = _ref(employee_latents(model, firms, workload), "employees")
         emp = draw(
             lat,
             instrument.employees,
@@ -490,7 +508,7 @@ def survey_model(
             survey_rng(seed, wave, "employees"),
         )
     if instrument.customers.items:
-        lat = customer_latents(model, firms)
+        lat = _ref(customer_latents(model, firms), "customers")
         cus = draw(
             lat,
             instrument.customers,
@@ -513,6 +531,7 @@ def run_survey(
     customers: int | None = 500,
     firms: Sequence[int] | None = None,
     progress: bool = False,
+    reference: dict | None = None,
 ) -> tuple[list[Wave], object]:
     """Run the model and survey it after each of ``days`` days (waves); returns the waves
     and the model. The model runs exactly as it would without the survey."""
@@ -538,6 +557,7 @@ def run_survey(
                     customers=customers,
                     firms=firms,
                     workload=memory,
+                    reference=reference,
                 )
             )
     return out, model
@@ -738,7 +758,9 @@ def unit_engagement_loyalty_correlation(
     """Business-unit correlation of engagement with customer loyalty, measured by surveys.
 
     Units are firms (each with its own staff and customers) in ``markets`` independent
-    markets of ``scenario`` (replication seeds from ``seed``). In each market, every
+    markets of ``scenario`` (replication seeds from ``seed``); answers in every market
+    are relative to the first market's norms, as one company's units share one
+    benchmark. In each market, every
     employee on duty is invited (a census) and ``customers_per_unit`` customers per
     firm on average; a unit's engagement is its respondents' mean engagement score
     and its loyalty the mean intent-to-return score of its customers who answered.
@@ -756,6 +778,7 @@ def unit_engagement_loyalty_correlation(
     k = scenario.market.firms
     rows = []
     seeds = replication_seeds(seed, markets)
+    norms = None  # every market's answers are relative to the first market's norms
     for m, s in enumerate(tqdm(seeds, desc="markets", disable=not progress, leave=False)):
         (w,), _ = run_survey(
             scenario,
@@ -765,7 +788,10 @@ def unit_engagement_loyalty_correlation(
             days=[day],
             employees=None,
             customers=customers_per_unit * k,
+            reference=norms,
         )
+        if norms is None:
+            norms = {"employees": w.employees.reference, "customers": w.customers.reference}
         emp = scale_scores(w.employees.responses, inst.employees)
         cus = scale_scores(w.customers.responses, inst.customers)
         for f in range(k):
