@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from sim import ScenarioError, load_scenario
+from sim.cli import main
 from sim.instruments import INSTRUMENTS, load_instrument
 from sim.model import ServiceProfitChainModel
 from sim.surveys import (
@@ -175,13 +175,27 @@ def test_true_drivers_come_from_the_scenario_weights(small_run):
 
 
 # ------------------------------------------------------------------ commands
-def spc(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True
-    )
+@dataclass
+class Proc:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_spc_survey_and_drivers_end_to_end(tmp_path):
+@pytest.fixture
+def spc(capsys):
+    """``spc`` in this process (the CLI's own subprocess behaviour is tested in test_cli)."""
+
+    def run(*args):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return Proc(code, out.out, out.err)
+
+    return run
+
+
+def test_spc_survey_and_drivers_end_to_end(tmp_path, spc):
     out = tmp_path / "survey"
     base = SCENARIOS / "baseline.toml"
     proc = spc(
@@ -231,13 +245,13 @@ def test_spc_survey_and_drivers_end_to_end(tmp_path):
         (["--set", "customers.count=-4"], "customers.count = -4"),
     ],
 )
-def test_spc_survey_bad_input_is_one_line_exit_2(tmp_path, args, needle):
+def test_spc_survey_bad_input_is_one_line_exit_2(tmp_path, spc, args, needle):
     proc = spc("survey", SCENARIOS / "baseline.toml", *args, "--out", tmp_path / "o", "--quiet")
     assert proc.returncode == 2 and needle in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
 
 
-def test_spc_drivers_on_a_folder_that_is_not_a_survey(tmp_path):
+def test_spc_drivers_on_a_folder_that_is_not_a_survey(tmp_path, spc):
     proc = spc("drivers", tmp_path)
     assert proc.returncode == 2 and "no instrument.toml" in proc.stderr
 
