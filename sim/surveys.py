@@ -428,6 +428,9 @@ def draw(
 ) -> PopulationSurvey:
     """Sample ``n`` (all if None) from the frame, decide who responds, and answer items."""
     size = len(lat.ids)
+    notes = list(lat.notes)
+    if n is not None and n > size:
+        notes.append(f"{n} asked for but the frame holds {size}: all {size} were invited")
     if n is None or n >= size:
         pick = np.arange(size)
     else:
@@ -459,7 +462,7 @@ def draw(
         truth,
         true_drivers(lat, outcome, part),
         size,
-        list(lat.notes),
+        notes,
         (lat.ref_mean, lat.ref_sd),
     )
 
