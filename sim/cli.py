@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .bench import add_bench_parser
 
     add_bench_parser(sub)
+    from .study.cli import add_study_parser
+
+    add_study_parser(sub)
     return parser
 
 
