@@ -174,8 +174,8 @@ def run_study(
     dask: str | None = None,
     progress: bool = False,
     extend: bool = False,
-    flush_every: int = 64,
-    flush_seconds: float = 10.0,
+    flush_every: int = 32,
+    flush_seconds: float = 15.0,
     log=None,
 ) -> dict:
     """Run every planned run of ``study`` missing from the store at ``out``."""
@@ -249,7 +249,9 @@ def run_study(
         info["ran"] += 1
         info["failed"] += row["status"] != "succeeded"
         buffer.append(row)
-        if len(buffer) >= flush_every or time.monotonic() - last_flush >= flush_seconds:
+        # a part every flush_every runs (at most one a second), or every flush_seconds
+        age = time.monotonic() - last_flush
+        if (len(buffer) >= flush_every and age >= 1.0) or age >= flush_seconds:
             flush()
 
     # points that are not valid scenarios fail without running
@@ -279,6 +281,7 @@ def run_study(
         f"{getattr(ev, 'label', '')}"
     )
     bar = tqdm(
+        postfix={"failed": 0},
         total=len(tasks),
         desc=study.name,
         unit="run",
@@ -293,10 +296,10 @@ def run_study(
             for task, result in ev.imap(execute, tasks):
                 if isinstance(result, WorkerDied) or result["status"] != "succeeded":
                     retry.append(task)
+                    bar.set_postfix(failed=info["failed"], to_retry=len(retry), refresh=False)
                     continue
                 record(task.run_id, result, 1)
                 bar.update()
-                bar.set_postfix(failed=info["failed"], refresh=False)
             # second and last attempt, one run at a time so a crash names its run
             for task, result in ev.imap(execute, retry, window=1):
                 if isinstance(result, WorkerDied):

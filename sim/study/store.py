@@ -87,11 +87,9 @@ class RunStore:
         """Write ``rows`` as one new part, atomically."""
         if not rows:
             return None
-        df = pd.DataFrame(rows)
-        for name in schema.names:
-            if name not in df:
-                df[name] = None
-        table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+        table = pa.Table.from_pylist(
+            [{name: row.get(name) for name in schema.names} for row in rows], schema=schema
+        )
         meta = dict(table.schema.metadata or {})
         meta[META_KEY] = json.dumps(metadata, sort_keys=True, default=str).encode()
         table = table.replace_schema_metadata(meta)

@@ -39,3 +39,8 @@ def fragile(x: float, seed: int = 0):
     if x < -0.75:
         os.kill(os.getpid(), signal.SIGKILL)
     return {"y": x}
+
+
+def slow_linear(x: float, seed: int = 0):
+    """``noisy_linear`` taking 50 ms of wall time: long enough to interrupt a study."""
+    return noisy_linear(x, seed=seed, pause=0.05)
