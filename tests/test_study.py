@@ -435,3 +435,49 @@ def test_smoke_study_runs_end_to_end_with_a_report(name, tmp_path, capsys):
         "structure_sobol": "sobol_engagement_mean.png",
     }[name]
     assert any(f.startswith(expected.removesuffix(".png")) for f in figures), figures
+
+
+def test_morris_and_report_through_the_model_hook(tmp_path):
+    # y = 2x + z + noise(seed): every point of a replication shares the seed, so the
+    # noise cancels in elementary effects and mu* is exact (per unit of the range)
+    study = Study(
+        factors=[Factor("x", 0, 1), Factor("z", 0, 1)],
+        design="morris",
+        n=10,
+        replications=2,
+        model="sim.study.testfunctions:noisy_linear",
+        outcomes=["y"],
+    )
+    study.run(out=tmp_path)
+    mo = study.analyze().morris["y"].set_index("factor")
+    assert np.allclose(mo.loc[["x", "z"], "mu_star"], [2.0, 1.0], atol=1e-9)
+    assert np.allclose(mo["sigma"], 0.0, atol=1e-9)
+    from sim.study.report import write_report
+
+    report = write_report(tmp_path).read_text()
+    assert "morris_y.png" in report and "x has the largest effect" in report
+    assert (tmp_path / "_report" / "morris_y.png").stat().st_size > 1000
+
+
+def test_latin_hypercube_is_stratified_and_seeded():
+    def points(seed):
+        return (
+            Study(
+                factors=[Factor("x", 0, 1), Factor("z", 10, 20)],
+                design="lhs",
+                n=50,
+                seed=seed,
+                model="sim.study.testfunctions:noisy_linear",
+                outcomes=["y"],
+            )
+            .plan()
+            .points
+        )
+
+    p = points(1)
+    for col, lo in (("x", 0), ("z", 10)):
+        width = 1 if col == "x" else 10
+        bins = np.floor((p[col] - lo) / width * 50).astype(int)
+        assert sorted(bins) == list(range(50)), col  # one point in each of the 50 strata
+    pd.testing.assert_frame_equal(p, points(1))
+    assert not p.equals(points(2))
