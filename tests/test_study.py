@@ -481,3 +481,31 @@ def test_latin_hypercube_is_stratified_and_seeded():
         assert sorted(bins) == list(range(50)), col  # one point in each of the 50 strata
     pd.testing.assert_frame_equal(p, points(1))
     assert not p.equals(points(2))
+
+
+def test_a_second_writer_on_the_same_store_is_refused(tmp_path, capsys):
+    from sim.study.store import RunStore
+
+    exp = write(tmp_path, SLOW.replace("slow_linear", "noisy_linear").format(steps=3))
+    holder = RunStore(tmp_path / "store")
+    holder.prepare()  # as a running study would
+    try:
+        assert main(["study", str(exp), "--out", str(tmp_path / "store"), "--quiet"]) == 2
+        assert "another study is writing" in capsys.readouterr().err
+    finally:
+        holder.unlock()
+    assert (
+        main(
+            [
+                "study",
+                str(exp),
+                "--out",
+                str(tmp_path / "store"),
+                "--workers",
+                "1",
+                "--quiet",
+                "--no-report",
+            ]
+        )
+        == 0
+    )

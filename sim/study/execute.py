@@ -183,6 +183,40 @@ def run_study(
     store = RunStore(out)
     plan = study.plan()
     prov = provenance(study, plan)
+    try:
+        return _run(
+            study,
+            store,
+            plan,
+            prov,
+            evaluator,
+            workers,
+            dask,
+            progress,
+            extend,
+            flush_every,
+            flush_seconds,
+            say,
+        )
+    finally:
+        store.unlock()
+
+
+def _run(
+    study,
+    store,
+    plan,
+    prov,
+    evaluator,
+    workers,
+    dask,
+    progress,
+    extend,
+    flush_every,
+    flush_seconds,
+    say,
+) -> dict:
+    out = store.root
     _claim(store, study, prov, extend)
     plan_df = plan_frame(study, plan)
     write_plan(store, plan_df)

@@ -60,12 +60,37 @@ class RunStore:
         return sorted(self.root.glob("part-*.parquet"))
 
     def prepare(self) -> None:
-        """Create the folder; drop temporary files a killed writer left behind."""
+        """Create the folder, take the writer's lock (held until this process ends, so a
+        killed writer never leaves it behind), drop temporary files a killed writer left."""
         if self.root.exists() and not self.root.is_dir():
             raise ScenarioError([f"--out {self.root}: exists and is not a folder"])
         self.root.mkdir(parents=True, exist_ok=True)
+        self.lock()
         for tmp in self.root.glob(".part-*.tmp"):
             tmp.unlink(missing_ok=True)
+
+    def lock(self) -> None:
+        if getattr(self, "_lock", None) is not None:
+            return
+        import fcntl
+
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ScenarioError(
+                [
+                    f"--out {self.root}: another study is writing to this folder; wait for it "
+                    "or use another --out"
+                ]
+            ) from None
+        self._lock = fd
+
+    def unlock(self) -> None:
+        fd, self._lock = getattr(self, "_lock", None), None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
 
     # ---------------------------------------------------------------- manifest
     def read_manifest(self) -> dict | None:
