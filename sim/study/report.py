@@ -118,8 +118,8 @@ def _outcome_table(res: StudyAnalysis) -> list[str]:
 
 
 def _noise_section(res: StudyAnalysis) -> list[str]:
-    if res.noise is None or res.noise["replications"].max() < 2:
-        return []
+    if res.noise is None or res.noise["replications"].max() < 2 or res.counts["points"] < 2:
+        return []  # one point: all variance is seed noise; the convergence figure shows it
     rows = [
         "| analysed | variance over all runs | within points (seed noise) | seed-noise share |",
         "|---|---:|---:|---:|",
