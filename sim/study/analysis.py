@@ -331,10 +331,10 @@ def _prim(result: StudyAnalysis, prim_outcomes: list[str] | None) -> None:
         d = pts[col].to_numpy()
         case = d >= -threshold if o in LOWER_IS_BETTER else d <= threshold
         result.prim_cases[o] = case_of_interest(o, threshold)[0]
-        if case.sum() == 0 or case.all():
+        if case.sum() < 5 or (~case).sum() < 5:
             result.notes.append(
-                f"PRIM on {o}: linear matches or beats triangular at "
-                f"{'no' if case.sum() == 0 else 'every'} point; no box to find"
+                f"PRIM on {o}: linear matches or beats triangular at {int(case.sum())} of "
+                f"{len(case)} points; too few cases (or non-cases) to describe a region"
             )
             result.prim[o] = []
             continue

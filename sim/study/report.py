@@ -378,7 +378,7 @@ def _prim_section(res: StudyAnalysis, o: str, out: Path) -> list[str]:
         "",
     ]
     if not boxes:
-        return [*head, "No box: the cases are not concentrated in any region of the factors.", ""]
+        return [*head, "No box found; see the notes above.", ""]
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True)
     ax = axes[0]
@@ -457,8 +457,8 @@ def _prim_section(res: StudyAnalysis, o: str, out: Path) -> list[str]:
     desc = " and ".join(f"{f} in [{_f(r.low)}, {_f(r.high)}]" for f, r in b.limits.iterrows())
     lines += [
         f"Reading: linear matches or beats triangular mostly where {desc} "
-        f"({_f(100 * b.density, 2)} % of the points in this box are such cases, and it "
-        f"holds {_f(100 * b.coverage, 2)} % of all of them).",
+        f"({100 * b.density:.0f} % of the points in this box are such cases, and it "
+        f"holds {100 * b.coverage:.0f} % of all of them).",
         "",
     ]
     return lines
