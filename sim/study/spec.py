@@ -60,6 +60,23 @@ TOP_FIELDS = (
     "factors",
 )
 FACTOR_FIELDS = ("path", "range", "levels", "steps", "distribution", "mode", "group")
+# columns of the run store that a factor or output must not shadow
+RESERVED = frozenset(
+    {
+        "run_id",
+        "study",
+        "point",
+        "replication",
+        "structure",
+        "seed",
+        "days",
+        "status",
+        "error",
+        "attempts",
+        "elapsed_s",
+        "params",
+    }
+)
 ANALYSIS_FIELDS = ("target", "prim_outcome", "prim_threshold", "heatmap")
 
 
@@ -300,6 +317,9 @@ class Study:
             raise self._problem(
                 "outcomes", self.outcomes, "a custom model needs the names of its outputs"
             )
+        for i, name in enumerate(self.outcomes):
+            if not isinstance(name, str) or name in RESERVED:
+                raise self._problem(f"outcomes[{i}]", name, "a column name the run store uses")
         if self.scenario is not None or self.set or self.days is not None:
             raise self._problem(
                 "model", self.model, "scenario, set and days apply to this simulator only"
@@ -362,6 +382,8 @@ class Study:
         where = f"factors[{i}]"
         if not isinstance(f.path, str) or not f.path:
             raise self._problem(f"{where}.path", f.path, "allowed: a dotted parameter path")
+        if f.path in RESERVED:
+            raise self._problem(f"{where}.path", f.path, "a column name the run store uses")
         info = self._params.get(f.path) if self.model is None else None
         if self.model is None and info is None:
             raise self._problem(
@@ -469,7 +491,10 @@ class Study:
         return d
 
     def digest(self) -> str:
-        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        """Hash of what defines the runs (not the name or the analysis options, which can
+        change without invalidating a store)."""
+        runs = {k: v for k, v in self.to_dict().items() if k not in ("name", "analysis")}
+        text = json.dumps(runs, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     # ------------------------------------------------------------- run / analyse
