@@ -334,7 +334,8 @@ def _prim(result: StudyAnalysis, prim_outcomes: list[str] | None) -> None:
         if case.sum() < 5 or (~case).sum() < 5:
             result.notes.append(
                 f"PRIM on {o}: linear matches or beats triangular at {int(case.sum())} of "
-                f"{len(case)} points; too few cases (or non-cases) to describe a region"
+                f"{len(case)} points; too few cases (or non-cases) to describe a region "
+                "(set [analysis] prim_threshold to find where linear comes within it)"
             )
             result.prim[o] = []
             continue

@@ -274,10 +274,11 @@ def _heatmaps(res: StudyAnalysis, out: Path) -> list[str]:
             )
             table = g.pivot_table(index="y", columns="x", values="d", aggfunc="mean")
             vmax = float(np.nanmax(np.abs(table.to_numpy()))) or 1.0
+            ax.set_facecolor("#9a9a9a")  # cells without a point are not drawn: grey shows
             im = ax.pcolormesh(
                 table.columns,
                 table.index,
-                table.to_numpy(),
+                np.ma.masked_invalid(table.to_numpy()),
                 cmap="PuOr",
                 vmin=-vmax,
                 vmax=vmax,
@@ -307,7 +308,7 @@ def _heatmaps(res: StudyAnalysis, out: Path) -> list[str]:
             f"![{fx} x {fy}]({name})",
             "",
             f"Reading ({fy} against {fx}, mean over the other factors; black line: zero "
-            f"difference): {'; '.join(readings)}.",
+            f"difference; grey: no point): {'; '.join(readings)}.",
             "",
         ]
     return lines
