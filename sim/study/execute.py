@@ -261,8 +261,11 @@ def _run(
     def flush() -> None:
         nonlocal last_flush
         if buffer:
-            store.append(buffer, schema, prov)
+            # take the rows first: an interrupt during the write may lose them (they run
+            # again on resume) but can never store them twice
+            rows = buffer[:]
             buffer.clear()
+            store.append(rows, schema, prov)
         last_flush = time.monotonic()
 
     def record(rid: str, result: dict, attempts: int) -> None:
