@@ -355,7 +355,7 @@ def _run(
         flush()
         bar.close()
     if interrupted:
-        stored = info["stored_before"] + info["ran"]
+        stored = int(first["run_id"].isin(store.done_ids()).sum())  # as read back
         raise StudyInterrupted(
             f"interrupted: {stored} of {info['planned']} runs are stored in {out}; "
             f"run the same command again to resume ({info['planned'] - stored} to go)"
