@@ -212,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .survey_cli import add_survey_parsers
 
     add_survey_parsers(sub)
+    from .study.cli import add_study_parser
+
+    add_study_parser(sub)
     return parser
 
 

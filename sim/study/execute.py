@@ -1,0 +1,403 @@
+"""Running a study: plan, skip what the store already has, run the rest, store as it goes.
+
+Workers send back one summary row per run (never daily data). A run that raises or
+whose worker dies is tried once more (alone, so a crash is pinned on the run that
+caused it); a second failure is stored as ``failed`` with the error text and the
+study goes on. Ctrl-C (or SIGTERM) writes what has finished, ends the workers and
+says how to resume.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+import traceback
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from tqdm import tqdm
+
+from ..config import ScenarioError
+from .design import Plan
+from .evaluate import WorkerDied, make_evaluator
+from .store import RunStore, row_schema, write_plan
+
+MAX_ATTEMPTS = 2
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a study; the message says what is stored and how to resume."""
+
+
+@dataclass(frozen=True)
+class Task:
+    run_id: str
+    structure: str
+    seed: int
+    days: int | None
+    payload: Any  # a Scenario (this simulator) or the keyword arguments of a custom model
+    model: str | None = None
+
+
+@cache
+def _callable(ref: str):
+    from .spec import resolve_model
+
+    return resolve_model(ref)
+
+
+def execute(task: Task) -> dict:
+    """Run one task in a worker; return its summary row (outcomes or the error)."""
+    start = time.perf_counter()
+    try:
+        if task.model is None:
+            outcomes = _simulate(task)
+        else:
+            out = _callable(task.model)(**task.payload, seed=task.seed)
+            outcomes = {k: _number(v) for k, v in dict(out).items()}
+        status, error = "succeeded", ""
+    except Exception as exc:
+        outcomes = {}
+        status = "failed"
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500] or type(exc).__name__
+        tb = traceback.extract_tb(exc.__traceback__)
+        if tb:
+            error += f" (at {Path(tb[-1].filename).name}:{tb[-1].lineno})"
+    return {
+        "run_id": task.run_id,
+        "status": status,
+        "error": error,
+        "elapsed_s": time.perf_counter() - start,
+        "outcomes": outcomes,
+    }
+
+
+def _simulate(task: Task) -> dict:
+    from ..metrics import summarise
+    from ..runner import FOCAL_FIRM, RunSpec, measurement_start, run_one
+
+    scenario = task.payload
+    daily = run_one(RunSpec(scenario, task.structure, task.seed, task.days))
+    warm = measurement_start(scenario, task.days)
+    return summarise(daily[(daily["firm"] == FOCAL_FIRM) & (daily["day"] >= warm)])
+
+
+def _number(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise TypeError(f"output {v!r} is not a number") from None
+
+
+def git_commit() -> str | None:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
+def provenance(study, plan: Plan) -> dict:
+    from .. import __version__
+    from ..rng import replication_seeds
+
+    return {
+        "package": "service-profit-chain",
+        "version": __version__,
+        "commit": git_commit(),
+        "model_version": plan.model_version,
+        "experiment": study.name,
+        "experiment_file": study.source,
+        "experiment_hash": study.digest(),
+        "scenario": None if study.custom else study.base.meta.name,
+        "scenario_hash": None if study.custom else study.base.digest(),
+        "seed": study.seed,
+        "replication_seeds": replication_seeds(study.seed, study.replications),
+        "days": study.days,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+
+
+def outcome_columns(study) -> list[str]:
+    if study.custom:
+        return list(study.outcomes)
+    from ..metrics import METRIC_NAMES
+
+    return list(METRIC_NAMES)  # every metric is stored; the study's outcomes are analysed
+
+
+def factor_types(study) -> dict[str, pa.DataType]:
+    return {f.path: pa.float64() if f.numeric else pa.string() for f in study.factors}
+
+
+def _factor_value(f, v):
+    if v is None:
+        return None
+    return float(v) if f.numeric else str(v)
+
+
+def plan_frame(study, plan: Plan) -> pd.DataFrame:
+    """The planned runs with their factor values: what a report joins the store to."""
+    return plan.runs.merge(plan.points, on="point", how="left")
+
+
+def run_study(
+    study,
+    out: str | Path,
+    evaluator=None,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    progress: bool = False,
+    extend: bool = False,
+    flush_every: int = 32,
+    flush_seconds: float = 15.0,
+    log=None,
+) -> dict:
+    """Run every planned run of ``study`` missing from the store at ``out``."""
+    say = log or (lambda msg: None)
+    store = RunStore(out)
+    plan = study.plan()
+    prov = provenance(study, plan)
+    try:
+        return _run(
+            study,
+            store,
+            plan,
+            prov,
+            evaluator,
+            workers,
+            dask,
+            progress,
+            extend,
+            flush_every,
+            flush_seconds,
+            say,
+        )
+    finally:
+        store.unlock()
+
+
+def _run(
+    study,
+    store,
+    plan,
+    prov,
+    evaluator,
+    workers,
+    dask,
+    progress,
+    extend,
+    flush_every,
+    flush_seconds,
+    say,
+) -> dict:
+    out = store.root
+    _claim(store, study, prov, extend)
+    plan_df = plan_frame(study, plan)
+    write_plan(store, plan_df)
+
+    outcomes = outcome_columns(study)
+    schema = row_schema(factor_types(study), outcomes)
+    done = store.done_ids()
+    first = plan_df.drop_duplicates("run_id")
+    todo_rows = first[~first["run_id"].isin(done)]
+    info = {
+        "planned": int(plan_df["run_id"].nunique()),
+        "stored_before": int(first["run_id"].isin(done).sum()),
+        "ran": 0,
+        "failed": 0,
+    }
+    for note in plan.notes:
+        say(f"note: {note}")
+
+    by_id = {row.run_id: row for row in todo_rows.itertuples(index=False)}
+    factors = study.factors
+
+    def base_row(rid: str) -> dict:
+        r = by_id[rid]
+        values = {f.path: r[5 + i] for i, f in enumerate(factors)}
+        row = {
+            "run_id": rid,
+            "study": prov["experiment_hash"],
+            "point": int(r.point),
+            "replication": int(r.replication),
+            "structure": r.structure,
+            "seed": int(r.seed),
+            "days": study.days,
+            "params": json.dumps({k: _json(v) for k, v in values.items()}, sort_keys=True),
+        }
+        for f in factors:
+            row[f.path] = _factor_value(f, values[f.path])
+        return row
+
+    buffer: list[dict] = []
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal last_flush
+        if buffer:
+            # take the rows first: an interrupt during the write may lose them (they run
+            # again on resume) but can never store them twice
+            rows = buffer[:]
+            buffer.clear()
+            store.append(rows, schema, prov)
+        last_flush = time.monotonic()
+
+    def record(rid: str, result: dict, attempts: int) -> None:
+        row = base_row(rid)
+        row.update(
+            status=result["status"],
+            error=result["error"],
+            attempts=attempts,
+            elapsed_s=float(result["elapsed_s"]),
+        )
+        for name in outcomes:
+            if name not in row:
+                row[name] = result["outcomes"].get(name, np.nan)
+        if result["status"] == "succeeded":
+            missing = [n for n in outcomes if n not in result["outcomes"]]
+            if missing:
+                row.update(status="failed", error=f"model returned no {', '.join(missing)}")
+        info["ran"] += 1
+        info["failed"] += row["status"] != "succeeded"
+        buffer.append(row)
+        # a part every flush_every runs (at most one a second), or every flush_seconds
+        age = time.monotonic() - last_flush
+        if (len(buffer) >= flush_every and age >= 1.0) or age >= flush_seconds:
+            flush()
+
+    # points that are not valid scenarios fail without running
+    tasks = []
+    for rid, r in by_id.items():
+        if r.point in plan.invalid:
+            record(
+                rid,
+                {
+                    "status": "failed",
+                    "error": plan.invalid[r.point],
+                    "elapsed_s": 0.0,
+                    "outcomes": {},
+                },
+                0,
+            )
+        else:
+            tasks.append(
+                Task(rid, r.structure, int(r.seed), study.days, plan.payloads[r.point], study.model)
+            )
+
+    ev = evaluator or make_evaluator(workers, dask)
+    say(
+        f"study {study.name!r}: {len(plan.points)} points x {study.replications} replications"
+        f" x {len(study.structures)} structure(s) = {info['planned']} runs; "
+        f"{info['stored_before']} already in {out}; running {len(tasks)} "
+        f"{getattr(ev, 'label', '')}"
+    )
+    bar = tqdm(
+        postfix={"failed": 0},
+        total=len(tasks),
+        desc=study.name,
+        unit="run",
+        disable=not progress,
+        dynamic_ncols=True,
+        smoothing=0.05,
+    )
+    interrupted = False
+    try:
+        with ev:
+            retry: list[Task] = []
+            for task, result in ev.imap(execute, tasks):
+                if isinstance(result, WorkerDied) or result["status"] != "succeeded":
+                    retry.append(task)
+                    bar.set_postfix(failed=info["failed"], to_retry=len(retry), refresh=False)
+                    continue
+                record(task.run_id, result, 1)
+                bar.update()
+            # second and last attempt, one run at a time so a crash names its run
+            for task, result in ev.imap(execute, retry, window=1):
+                if isinstance(result, WorkerDied):
+                    result = {
+                        "status": "failed",
+                        "error": result.message,
+                        "elapsed_s": 0.0,
+                        "outcomes": {},
+                    }
+                record(task.run_id, result, MAX_ATTEMPTS)
+                bar.update()
+                bar.set_postfix(failed=info["failed"], refresh=False)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        flush()
+        bar.close()
+    if interrupted:
+        stored = int(first["run_id"].isin(store.done_ids()).sum())  # as read back
+        raise StudyInterrupted(
+            f"interrupted: {stored} of {info['planned']} runs are stored in {out}; "
+            f"run the same command again to resume ({info['planned'] - stored} to go)"
+        )
+    return info
+
+
+def _claim(store: RunStore, study, prov: dict, extend: bool) -> None:
+    """Refuse a store that holds a different experiment, unless extending it."""
+    store.prepare()
+    current = store.read_manifest()
+    entry = {
+        "hash": prov["experiment_hash"],
+        "name": study.name,
+        "file": study.source,
+        "experiment": study.to_dict(),
+    }
+    if current is not None and current.get("experiment_hash") != prov["experiment_hash"]:
+        if not extend:
+            raise ScenarioError(
+                [
+                    f"--out {store.root}: holds study {current.get('name')!r} "
+                    f"({current.get('experiment_hash')}, from {current.get('file')}); "
+                    f"{study.source} ({prov['experiment_hash']}) differs: use another --out, "
+                    "or --extend to add this study to the same store (runs already there "
+                    "are reused)"
+                ]
+            )
+    history = [] if current is None else current.get("history", [])
+    if not history or history[-1]["hash"] != entry["hash"]:
+        history.append(entry)
+    store.write_manifest(
+        {
+            "experiment_hash": prov["experiment_hash"],
+            "name": study.name,
+            "file": study.source,
+            "experiment": study.to_dict(),
+            "provenance": prov,
+            "history": history,
+        }
+    )
+
+
+def _json(v):
+    return v.item() if hasattr(v, "item") else v
