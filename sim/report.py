@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .metrics import HEADLINE
+from .outputs import atomic_file
 
 
 def _fmt(x: float) -> str:
@@ -65,19 +64,9 @@ def comparison_table(summary: pd.DataFrame, provenance: dict, metrics=HEADLINE) 
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write via a temporary file in the same folder, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary files
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Write via a temporary file beside ``path``, so a crash never leaves half a file."""
+    with atomic_file(path) as tmp:
+        write(tmp)
 
 
 def write_table(df: pd.DataFrame, path: str | Path, provenance: dict, parameters: dict) -> Path:

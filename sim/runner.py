@@ -8,10 +8,12 @@ days), so results are identical however they are scheduled.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import multiprocessing as mp
+import os
 import platform
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,7 +25,7 @@ import pandas as pd
 from scipy import stats
 from tqdm import tqdm
 
-from . import __version__
+from . import __version__, lifecycle
 from .config import Scenario, ScenarioError
 from .metrics import BY_NAME, METRIC_NAMES, summarise
 from .model import ServiceProfitChainModel
@@ -63,21 +65,54 @@ class SerialEvaluator:
 
 
 class ProcessEvaluator:
-    """Runs in a pool of ``workers`` processes; results come back in input order."""
+    """Runs in a pool of ``workers`` processes; results come back in input order.
+
+    The workers stop with this process however it stops (see :mod:`sim.lifecycle`):
+    on an exception or a signal the pending runs are cancelled and the workers
+    killed at once instead of waiting for them to finish.
+    """
 
     def __init__(self, workers: int):
         self.workers = workers
 
     def map(self, fn: Callable, items: Sequence, progress: bool = False, desc: str = "runs"):
         results: list[Any] = [None] * len(items)
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=_context()) as pool:
-            futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
-            bar = tqdm(total=len(items), desc=desc, disable=not progress, unit="run", leave=False)
+        if not items:
+            return results
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, len(items)),
+            mp_context=_context(),
+            initializer=lifecycle.die_with_main,
+            initargs=(os.getpid(),),
+        )
+        bar = tqdm(total=len(items), desc=desc, disable=not progress, unit="run", leave=False)
+        try:
+            with lifecycle.sigint_blocked():  # the forkserver and workers start here
+                futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
+            for p in (pool._processes or {}).values():
+                lifecycle.register_child(p)
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()
                 bar.update()
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        finally:
             bar.close()
+        pool.shutdown(wait=True)
         return results
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and kill the workers now (no waiting for runs)."""
+    procs = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.kill()
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(timeout=2)
 
 
 class DaskEvaluator:
