@@ -97,11 +97,10 @@ def cmd_run(args) -> int:
     from .report import write_table
     from .runner import FOCAL_FIRM, RunSpec, measurement_start, provenance, run_one
 
-    if args.out is not None:
-        out = Path(args.out)
+    if args.out is None:
+        out = Path("results") / f"{_default_name(args)}-run-{args.structure}.parquet"
     else:
-        structure = str(args.structure)
-        out = Path("results") / f"{_default_name(args)}-run-{structure}.parquet"
+        out = Path(args.out) if args.out.strip() else args.out
     check_output(out, folder=False)
     days = scenario.market.days
     seed = scenario.analysis.seed if args.seed is None else args.seed
@@ -123,9 +122,13 @@ def cmd_run(args) -> int:
 def cmd_compare(args) -> int:
     scenario = _scenario(args)
     from .report import comparison_figure, comparison_table, write_table
-    from .runner import compare
+    from .runner import check_dask, compare
 
-    out = Path(args.out) if args.out is not None else Path("results") / _default_name(args)
+    check_dask(args.dask, "--dask")
+    if args.out is None:
+        out = Path("results") / _default_name(args)
+    else:
+        out = Path(args.out) if args.out.strip() else args.out
     check_output(out, folder=True)
     result = compare(
         scenario,
@@ -189,8 +192,16 @@ def cmd_validate(args) -> int:
     return EXIT_BAD_INPUT if bad else 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line naming the problem and where to look, exit status 2
+    (not the whole usage text before the line that matters)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spc",
         description="Service-profit-chain simulator: does it matter who hears the customer?",
     )

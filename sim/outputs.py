@@ -116,7 +116,8 @@ def foreign_files(folder: Path) -> list[str]:
 def check_output(path: Path, folder: bool, option: str = "--out") -> None:
     """Refuse an output path that cannot be written, before any run starts."""
     bad = None
-    if str(path) == "" or str(path) == ".":
+    if not str(path).strip() or str(path) == ".":
+        path = f"{str(path)!r}" if not str(path).strip() else path
         bad = "give a folder name" if folder else "give a file name"
     elif folder and path.exists() and not path.is_dir():
         bad = "exists and is not a folder"
