@@ -255,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     lifecycle.install_signal_handlers()
+    interrupted = False
     try:
         return args.func(args)
     except ScenarioError as exc:
@@ -263,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except lifecycle.Interrupted as exc:  # SIGINT, SIGTERM, SIGHUP: workers already ended
         print(f"spc {args.command}: {exc}; stopped", file=sys.stderr)
+        interrupted = True  # the forced-exit timer stays armed through interpreter exit
+        if argv is None:  # the spc command itself: no library clean-up at exit to wait for
+            lifecycle.exit_now(exc.exit_status)
         return exc.exit_status
     except KeyboardInterrupt:
         print(f"spc {args.command}: interrupted; stopped", file=sys.stderr)
@@ -274,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"spc: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
-        lifecycle.restore_signal_handlers()
+        lifecycle.restore_signal_handlers(keep_timer=interrupted)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,13 @@ def _hard_exit(status: int) -> None:
     os._exit(status)
 
 
+def exit_now(status: int) -> None:
+    """Exit at once after a signal, once the evaluators have ended their workers:
+    output files are already whole or absent, so there is nothing left worth the
+    seconds that libraries' exit hooks (closing a Dask cluster) can take."""
+    _hard_exit(status)
+
+
 def _handler(signum, frame):
     # later signals during teardown are ignored: the watchdog below guarantees the exit
     for sig in _HANDLED:
@@ -101,9 +108,11 @@ def install_signal_handlers() -> None:
             signal.signal(sig, _handler)
 
 
-def restore_signal_handlers() -> None:
-    """Undo :func:`install_signal_handlers` (teardown finished: no forced exit)."""
-    while _timer:
+def restore_signal_handlers(keep_timer: bool = False) -> None:
+    """Undo :func:`install_signal_handlers`; unless ``keep_timer``, also disarm the
+    forced exit (after a signal it stays armed so a slow interpreter exit -- library
+    clean-up at exit -- cannot hold the process past :data:`TEARDOWN_SECONDS`)."""
+    while _timer and not keep_timer:
         _timer.pop().cancel()
     if threading.current_thread() is threading.main_thread():
         for sig, old in _saved.items():
@@ -127,6 +136,50 @@ def sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while a library starts child processes from its own threads.
+
+    An ignored signal stays ignored across exec, so children started meanwhile (a
+    local Dask cluster's workers) never see a terminal's Ctrl-C; this process ends
+    them instead. The price: a Ctrl-C in the few seconds the cluster takes to start
+    is lost (press it again); SIGTERM still works throughout.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker without its leak warnings.
+
+    When a run is stopped its workers are killed on purpose; the tracker then frees
+    their semaphores (its job) but also prints a warning per run about "leaked"
+    objects. The tracker reads warning filters from its environment when it starts.
+    """
+    from multiprocessing import resource_tracker
+
+    if getattr(resource_tracker._resource_tracker, "_pid", None) is not None:
+        return  # already running
+    old = os.environ.get("PYTHONWARNINGS")
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    os.environ["PYTHONWARNINGS"] = f"{old},{quiet}" if old else quiet
+    try:
+        resource_tracker.ensure_running()
+    except Exception:  # no tracker (an unusual platform): nothing to quieten
+        pass
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONWARNINGS", None)
+        else:
+            os.environ["PYTHONWARNINGS"] = old
 
 
 # ------------------------------------------------------------------ worker side

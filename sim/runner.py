@@ -16,6 +16,8 @@ import multiprocessing as mp
 import os
 import platform
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -82,6 +84,7 @@ class ProcessEvaluator:
         results: list[Any] = [None] * len(items)
         if not items:
             return results
+        lifecycle.quiet_resource_tracker()
         pool = ProcessPoolExecutor(
             max_workers=min(self.workers, len(items)),
             mp_context=_context(),
@@ -147,17 +150,50 @@ class DaskEvaluator:
             threads = sum(client.nthreads().values())
             log.warning("Dask cluster %s: %d worker threads", self.address, threads)
             return client, None
-        with lifecycle.sigint_blocked():  # the worker processes start here
-            cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+        cluster = self._local_cluster(LocalCluster)
         for p in mp.active_children():
             lifecycle.register_child(p)
         return Client(cluster), cluster
+
+    def _local_cluster(self, LocalCluster):
+        """Start a local cluster with SIGINT ignored only until its worker processes
+        exist: they inherit the ignored SIGINT (a terminal's Ctrl-C reaches only this
+        process, which closes the cluster), while a Ctrl-C after that point -- the
+        workers still starting up -- is handled here as usual."""
+        box: dict[str, Any] = {}
+
+        def build():
+            try:
+                box["cluster"] = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # a free port: no clash with another cluster
+                    silence_logs=logging.ERROR,
+                )
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+
+        lifecycle.quiet_resource_tracker()
+        before = set(mp.active_children())
+        with lifecycle.sigint_ignored():
+            builder = threading.Thread(target=build, name="spc-dask-start", daemon=True)
+            builder.start()
+            deadline = time.monotonic() + 120
+            while builder.is_alive() and time.monotonic() < deadline:
+                if len(set(mp.active_children()) - before) >= self.workers:
+                    break
+                time.sleep(0.05)
+        try:
+            while builder.is_alive():  # interruptible wait for the workers to connect
+                builder.join(0.2)
+        except BaseException:
+            for p in set(mp.active_children()) - before:
+                p.kill()
+            raise
+        if "error" in box:
+            raise box["error"]
+        return box["cluster"]
 
     def map(self, fn: Callable, items: Sequence, progress: bool = False, desc: str = "runs"):
         from distributed import as_completed
