@@ -831,6 +831,9 @@ def format_validation_error(
             shown = json.dumps(value, default=str)
         if key == dotted:
             line = f"{labels[key]}: {msg}"
+            if not isinstance(value, str | int | float | bool | list | type(None)):
+                # e.g. --set meta.name=1979-05-27 is a TOML date: say so
+                line += f" (read as a TOML {type(value).__name__}; quote text: key='\"...\"')"
         elif key is not None:
             line = f"{labels[key]}: {dotted} = {shown}: {msg}"
         else:
@@ -892,7 +895,8 @@ def _check_overrides(overrides: Any, labels: Mapping[str, str] | None) -> dict[s
             raise ScenarioError(
                 [f"overrides: key {key!r} is not a dotted field name such as 'customers.count'"]
             )
-        out[key] = (labels or {}).get(key) or f"overrides[{key!r}] = {_plain(value)!r}"
+        shown = json.dumps(_plain(value), default=str)
+        out[key] = (labels or {}).get(key) or f"overrides: {key} = {shown}"
     return out
 
 

@@ -249,7 +249,7 @@ def test_compare_arguments_are_checked_before_anything_runs(tiny_scenario, kwarg
         ("customers.count=5", "overrides: must be a mapping"),
         ({1: 2}, "key 1 is not a dotted field name"),
         ({"customers..count": 2}, "is not a dotted field name"),
-        ({"customers.count": "x"}, "overrides['customers.count'] = 'x': Input should be"),
+        ({"customers.count": "x"}, 'overrides: customers.count = "x": Input should be'),
         ({"customers.count.x": 3}, "customers.count is not a table"),
     ],
 )
