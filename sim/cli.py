@@ -86,9 +86,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         "--set",
         action="append",
         metavar="KEY=VALUE",
-        help="override a parameter by dotted key, e.g. --set customers.count=20000 (repeatable)",
+        help='override a parameter by dotted key; the value is TOML (true, 0.5, "text", '
+        "[0.2, 0.4]; True and .5 are accepted too), e.g. --set customers.count=20000 "
+        "(repeatable)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
 
 
 def cmd_run(args) -> int:
@@ -208,7 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help="one run; write the daily metrics of every firm")
+    p = sub.add_parser(
+        "run",
+        help="one run; print the focal firm's summary, write every firm's daily metrics",
+        description="One run. Prints the focal firm's summary over the measured days and "
+        "writes every firm's daily metrics (with provenance in the file metadata) to --out.",
+    )
     _add_common(p)
     p.add_argument(
         "--structure",
@@ -216,15 +223,40 @@ def build_parser() -> argparse.ArgumentParser:
         default="linear",
         help="focal firm's structure: linear, triangular or a direct share 0-1",
     )
-    p.add_argument("--out", help="output file: .parquet (default) or .csv")
+    p.add_argument(
+        "--out",
+        help="output file, Parquet or CSV if it ends in .csv (default: "
+        "results/<scenario file name>[-<hash of options>]-run-<structure>.parquet)",
+    )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="paired linear vs triangular comparison (focal firm)")
+    p = sub.add_parser(
+        "compare",
+        help="paired linear vs triangular comparison (focal firm)",
+        description="Paired linear vs triangular comparison of the focal firm on common "
+        "random numbers. Prints the table and writes summary.csv, runs.parquet, "
+        "comparison.png and provenance.json to --out, replacing an earlier result there "
+        "as a whole. Ctrl-C or SIGTERM stops it within seconds (exit 130 / 143).",
+    )
     _add_common(p)
-    p.add_argument("--replications", type=_positive_int, help="paired replications")
-    p.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    p.add_argument(
+        "--replications",
+        type=_positive_int,
+        help="paired replications (default: analysis.replications)",
+    )
+    p.add_argument(
+        "--out",
+        help="output folder (default: results/<scenario file name>, or "
+        "results/<scenario file name>-<hash> when --set, --days, --replications or --seed "
+        "is given, so the plain scenario's results are never overwritten)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
-    p.add_argument("--workers", type=_positive_int, default=1, help="worker processes")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="worker processes (default 1; capped at the CPUs available)",
+    )
     p.add_argument(
         "--dask",
         nargs="?",
