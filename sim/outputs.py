@@ -114,7 +114,10 @@ def foreign_files(folder: Path) -> list[str]:
 
 
 def check_output(path: Path, folder: bool, option: str = "--out") -> None:
-    """Refuse an output path that cannot be written, before any run starts."""
+    """Refuse an output path that cannot be written, before any run starts (and tidy
+    up what earlier killed runs left beside it)."""
+    if isinstance(path, Path) and str(path).strip() and str(path) != ".":
+        clean_stale(path)
     bad = None
     if not str(path).strip() or str(path) == ".":
         path = f"{str(path)!r}" if not str(path).strip() else path
