@@ -109,6 +109,9 @@ def test_a_signal_stops_a_parallel_compare_and_leaves_no_process(tmp_path, case)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+        if proc.returncode is None or proc.returncode != status:
+            for p in _tagged(tag):  # a failing run must not leave orphans to later tests
+                p.kill()
     assert proc.returncode == status, err
     assert took < 10, f"took {took:.1f} s to stop"
     if sig != signal.SIGKILL:
