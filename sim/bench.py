@@ -664,8 +664,10 @@ def cmd_bench(args) -> int:
     # report bad input before anything runs: the scenario at every size asked for
     for n in {args.customers, args.ui_customers, *args.scaling}:
         load_scenario(scenario_path, {"customers.count": n})
-    if args.json and Path(args.json).is_dir():
-        raise ScenarioError([f"--json {args.json}: is a folder; give a file name"])
+    if args.json is not None:  # a bad path fails now, not after the whole benchmark
+        from .outputs import check_output
+
+        check_output(Path(args.json) if args.json.strip() else args.json, False, "--json")
 
     env = environment()
     print("spc bench: performance figures (not a pass/fail test)")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, lifecycle
 from .argtypes import positive_int as _positive_int
 from .argtypes import seed as _seed
 from .config import STRUCTURES, ScenarioError, iter_parameters, load_scenario, parse_override
+from .outputs import check_output, overrides_tag, results_folder, run_record
 
 EXIT_BAD_INPUT = 2
 
@@ -35,35 +35,47 @@ def _structure(text: str) -> str | float:
     return share
 
 
+def _overrides(args) -> tuple[dict, dict]:
+    """--set values by dotted key, and how each was given (for messages)."""
+    overrides, labels = {}, {}
+    for item in args.set or []:
+        key, value = parse_override(item)
+        overrides[key], labels[key] = value, f"--set {item}"
+    return overrides, labels
+
+
 def _scenario(args) -> object:
     """The scenario with --set overrides; --days and --replications are validated as
-    ``market.days`` and ``analysis.replications`` (same bounds as in a file)."""
-    overrides = dict(parse_override(item) for item in (args.set or []))
+    ``market.days`` and ``analysis.replications`` (same bounds as in a file), and a
+    bad value is reported against the option that gave it."""
+    overrides, labels = _overrides(args)
     if args.days is not None:
-        overrides["market.days"] = args.days
+        overrides["market.days"], labels["market.days"] = args.days, f"--days {args.days}"
     if getattr(args, "replications", None) is not None:
         overrides["analysis.replications"] = args.replications
-    return load_scenario(args.scenario, overrides)
+        labels["analysis.replications"] = f"--replications {args.replications}"
+    return load_scenario(args.scenario, overrides, labels=labels)
 
 
-def _check_output(path: Path, folder: bool) -> None:
-    """Refuse an output path that cannot be written, before any run starts."""
-    bad = None
-    if folder and path.exists() and not path.is_dir():
-        bad = "exists and is not a folder"
-    elif not folder and path.is_dir():
-        bad = "is a folder; give a file name ending in .parquet or .csv"
-    else:
-        parent = path if folder else path.parent
-        for p in (parent, *parent.parents):
-            if p.exists():
-                if not p.is_dir():
-                    bad = f"cannot be created: {p} is a file"
-                elif not os.access(p, os.W_OK):
-                    bad = f"cannot be created: {p} is not writable"
-                break
-    if bad:
-        raise ScenarioError([f"--out {path}: {bad}"])
+def _result_options(args) -> dict:
+    """The options given that change results (not --workers, --quiet, ...)."""
+    opts: dict = {}
+    overrides, _ = _overrides(args)
+    if overrides:
+        opts["set"] = overrides
+    for name in ("days", "replications", "seed", "structure"):
+        value = getattr(args, name, None)
+        if value is not None and not (name == "structure" and value == "linear"):
+            opts[name] = value
+    return opts
+
+
+def _default_name(args) -> str:
+    """``<scenario stem>``, plus a short hash of result-changing options when any are
+    given: a run with --set never writes over the plain scenario's results."""
+    stem = Path(args.scenario).stem
+    opts = _result_options(args)
+    return f"{stem}-{overrides_tag(opts)}" if opts else stem
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -74,9 +86,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         "--set",
         action="append",
         metavar="KEY=VALUE",
-        help="override a parameter by dotted key, e.g. --set customers.count=20000 (repeatable)",
+        help='override a parameter by dotted key; the value is TOML (true, 0.5, "text", '
+        "[0.2, 0.4]; True and .5 are accepted too), e.g. --set customers.count=20000 "
+        "(repeatable)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", action="store_true", help="no progress bars on stderr")
 
 
 def cmd_run(args) -> int:
@@ -85,31 +99,39 @@ def cmd_run(args) -> int:
     from .report import write_table
     from .runner import FOCAL_FIRM, RunSpec, measurement_start, provenance, run_one
 
-    if args.out:
-        _check_output(Path(args.out), folder=False)
+    if args.out is None:
+        out = Path("results") / f"{_default_name(args)}-run-{args.structure}.parquet"
+    else:
+        out = Path(args.out) if args.out.strip() else args.out
+    check_output(out, folder=False)
     days = scenario.market.days
     seed = scenario.analysis.seed if args.seed is None else args.seed
     df = run_one(RunSpec(scenario, args.structure, seed, days))
     prov = provenance(scenario, seed, days, 1)
     prov["structure"] = str(args.structure)
-    if args.out:
-        path = write_table(df, args.out, prov, scenario.model_dump(mode="json"))
-        print(f"wrote {len(df)} rows to {path}", file=sys.stderr)
+    prov["overrides"] = _overrides(args)[0]
+    prov.update(run_record(args.argv, args.scenario, _result_options(args)))
+    path = write_table(df, out, prov, scenario.model_dump(mode="json"))
     warm = measurement_start(scenario, days)
     s = summarise(df[(df["firm"] == FOCAL_FIRM) & (df["day"] >= warm)])
     print(f"focal firm, {args.structure}, days {warm}-{days - 1}, seed {seed}:")
     for name in HEADLINE:
         print(f"  {name:26s} {s[name]:.4g}")
+    print(f"wrote {len(df)} rows (every firm, every day) to {path}", file=sys.stderr)
     return 0
 
 
 def cmd_compare(args) -> int:
     scenario = _scenario(args)
     from .report import comparison_figure, comparison_table, write_table
-    from .runner import compare
+    from .runner import check_dask, compare
 
-    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
-    _check_output(out, folder=True)
+    check_dask(args.dask, "--dask")
+    if args.out is None:
+        out = Path("results") / _default_name(args)
+    else:
+        out = Path(args.out) if args.out.strip() else args.out
+    check_output(out, folder=True)
     result = compare(
         scenario,
         seed=args.seed,
@@ -117,15 +139,25 @@ def cmd_compare(args) -> int:
         progress=not args.quiet,
         dask=args.dask,
     )
+    result.provenance["overrides"] = _overrides(args)[0]
     params = scenario.model_dump(mode="json")
-    write_table(result.summary, out / "summary.csv", result.provenance, params)
-    write_table(result.runs, out / "runs.parquet", result.provenance, params)
-    comparison_figure(result.runs, result.provenance, out / "comparison.png")
+    record = {**result.provenance, **run_record(args.argv, args.scenario, _result_options(args))}
+    with results_folder(out) as tmp:
+        write_table(result.summary, tmp / "summary.csv", result.provenance, params)
+        write_table(result.runs, tmp / "runs.parquet", result.provenance, params)
+        comparison_figure(result.runs, result.provenance, tmp / "comparison.png")
+        (tmp / "provenance.json").write_text(
+            json.dumps({**record, "parameters": params}, indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
     if args.json:
         print(result.to_json())
     else:
         print(comparison_table(result.summary, result.provenance))
-        print(f"\nwrote {out / 'summary.csv'}, {out / 'runs.parquet'}, {out / 'comparison.png'}")
+    print(
+        f"results in {out}/: summary.csv, runs.parquet, comparison.png, provenance.json",
+        file=sys.stderr if args.json else sys.stdout,
+    )
     return 0
 
 
@@ -162,15 +194,28 @@ def cmd_validate(args) -> int:
     return EXIT_BAD_INPUT if bad else 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line naming the problem and where to look, exit status 2
+    (not the whole usage text before the line that matters)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spc",
         description="Service-profit-chain simulator: does it matter who hears the customer?",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help="one run; write the daily metrics of every firm")
+    p = sub.add_parser(
+        "run",
+        help="one run; print the focal firm's summary, write every firm's daily metrics",
+        description="One run. Prints the focal firm's summary over the measured days and "
+        "writes every firm's daily metrics (with provenance in the file metadata) to --out.",
+    )
     _add_common(p)
     p.add_argument(
         "--structure",
@@ -178,15 +223,40 @@ def build_parser() -> argparse.ArgumentParser:
         default="linear",
         help="focal firm's structure: linear, triangular or a direct share 0-1",
     )
-    p.add_argument("--out", help="output file: .parquet (default) or .csv")
+    p.add_argument(
+        "--out",
+        help="output file, Parquet or CSV if it ends in .csv (default: "
+        "results/<scenario file name>[-<hash of options>]-run-<structure>.parquet)",
+    )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="paired linear vs triangular comparison (focal firm)")
+    p = sub.add_parser(
+        "compare",
+        help="paired linear vs triangular comparison (focal firm)",
+        description="Paired linear vs triangular comparison of the focal firm on common "
+        "random numbers. Prints the table and writes summary.csv, runs.parquet, "
+        "comparison.png and provenance.json to --out, replacing an earlier result there "
+        "as a whole. Ctrl-C or SIGTERM stops it within seconds (exit 130 / 143).",
+    )
     _add_common(p)
-    p.add_argument("--replications", type=_positive_int, help="paired replications")
-    p.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    p.add_argument(
+        "--replications",
+        type=_positive_int,
+        help="paired replications (default: analysis.replications)",
+    )
+    p.add_argument(
+        "--out",
+        help="output folder (default: results/<scenario file name>, or "
+        "results/<scenario file name>-<hash> when --set, --days, --replications or --seed "
+        "is given, so the plain scenario's results are never overwritten)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
-    p.add_argument("--workers", type=_positive_int, default=1, help="worker processes")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="worker processes (default 1; capped at the CPUs available)",
+    )
     p.add_argument(
         "--dask",
         nargs="?",
@@ -221,14 +291,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    lifecycle.install_signal_handlers()
+    interrupted = False
     try:
         return args.func(args)
     except ScenarioError as exc:
         for line in exc.problems:
             print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except lifecycle.Interrupted as exc:  # SIGINT, SIGTERM, SIGHUP: workers already ended
+        print(f"spc {args.command}: {exc}; stopped", file=sys.stderr)
+        interrupted = True  # the forced-exit timer stays armed through interpreter exit
+        if argv is None:  # the spc command itself: no library clean-up at exit to wait for
+            lifecycle.exit_now(exc.exit_status)
+        return exc.exit_status
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"spc {args.command}: interrupted; stopped", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `spc params | head`
         sys.stderr.close()
@@ -236,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a file system problem the up-front checks could not foresee
         print(f"spc: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    finally:
+        lifecycle.restore_signal_handlers(keep_timer=interrupted)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import copy
 import hashlib
 import json
 import math
+import os
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -674,7 +676,9 @@ class Scenario(Section):
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A copy with dotted-key overrides, validated like a file (raises ScenarioError)."""
-        return _validate(self.model_dump(), overrides, f"<scenario {self.meta.name}>")
+        labels = _check_overrides(overrides, None)
+        plain = {k: _plain(v) for k, v in overrides.items()}
+        return _validate(self.model_dump(), plain, f"<scenario {self.meta.name}>", labels)
 
     def digest(self) -> str:
         """Short hash of every parameter value (not of names or comments)."""
@@ -684,8 +688,9 @@ class Scenario(Section):
 
 
 # ------------------------------------------------------------------ loading / errors
-class ScenarioError(Exception):
-    """One or more clear, one-line problems with a scenario; ``.problems`` lists them."""
+class ScenarioError(ValueError):
+    """One or more clear, one-line problems with a scenario, an option or an argument;
+    ``.problems`` lists them. A ``ValueError``, so API callers may catch either."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -764,6 +769,8 @@ def _allowed(path: tuple, err: dict) -> str:
         lo = getattr(m, "ge", lo)
         hi = getattr(m, "le", hi)
     ann = info.annotation
+    if ann is bool:
+        return "allowed: true or false"
     kind = getattr(ann, "__name__", str(ann))
     if getattr(ann, "__args__", None) and str(ann).startswith("typing.Literal"):
         return "allowed: " + ", ".join(repr(a) for a in ann.__args__)
@@ -772,7 +779,23 @@ def _allowed(path: tuple, err: dict) -> str:
     return f"allowed: {kind}"
 
 
-def format_validation_error(err: ValidationError, source: str) -> list[str]:
+def _origin(dotted: str, labels: Mapping[str, str]) -> str | None:
+    """The option that set ``dotted`` (or a table above it), if any."""
+    best = None
+    for key in labels:
+        if (dotted == key or dotted.startswith(key + ".")) and (
+            best is None or len(key) > len(best)
+        ):
+            best = key
+    return best
+
+
+def format_validation_error(
+    err: ValidationError, source: str, labels: Mapping[str, str] | None = None
+) -> list[str]:
+    """One line per problem; a value that came from an option is blamed on the option
+    (``labels`` maps a dotted key to how it was given, e.g. ``--days 30``)."""
+    labels = labels or {}
     problems = []
     for e in err.errors():
         path = tuple(e["loc"])
@@ -784,24 +807,61 @@ def format_validation_error(err: ValidationError, source: str) -> list[str]:
             msg = msg[len("Value error, ") :]
         value = e.get("input")
         allowed = _allowed(path, e)
+        key = _origin(dotted, labels)
+        if (
+            key is None
+            and dotted == "market.warmup_days"
+            and "market.days" in labels
+            and msg.startswith("must be below market.days")
+        ):
+            # the horizon given as an option is too short for the file's warm-up
+            problems.append(
+                f"{labels['market.days']}: must exceed market.warmup_days ({value}, "
+                f"from {source}), or nothing would be measured; give more days or "
+                "a shorter warm-up (--set market.warmup_days=N)"
+            )
+            continue
         if isinstance(value, dict):
             if e["type"] != "extra_forbidden":
-                problems.append(f"{source}: {dotted}: {msg}")
+                where = labels[key] if key else source
+                problems.append(f"{where}: {dotted}: {msg}")
                 continue
             shown = "(a table)"
         else:
             shown = json.dumps(value, default=str)
-        line = f"{source}: {dotted} = {shown}: {msg}"
+        if key == dotted:
+            line = f"{labels[key]}: {msg}"
+            if not isinstance(value, str | int | float | bool | list | type(None)):
+                # e.g. --set meta.name=1979-05-27 is a TOML date: say so
+                line += f" (read as a TOML {type(value).__name__}; quote text: key='\"...\"')"
+        elif key is not None:
+            line = f"{labels[key]}: {dotted} = {shown}: {msg}"
+        else:
+            line = f"{source}: {dotted} = {shown}: {msg}"
         problems.append(f"{line}; {allowed}" if allowed else line)
     return problems
 
 
+_PYTHON_BOOLS = {"True": True, "False": False}
+_BARE_DECIMAL = re.compile(r"^([+-]?)(\.\d+|\d+\.)$")
+
+
 def parse_override(item: str) -> tuple[str, Any]:
-    """Parse ``key=value`` with a TOML value (bare words are taken as strings)."""
+    """Parse ``key=value``; the value is TOML (``true``, ``0.5``, ``"text"``, ``[0.2, 0.4]``,
+    ``{style = 0.8}``). Also accepted: Python's ``True``/``False`` and decimals without a
+    leading or trailing digit (``.5``, ``5.``); any other word is taken as a string."""
     if "=" not in item:
         raise ScenarioError([f"--set {item}: expected key=value, e.g. customers.count=20000"])
     key, raw = item.split("=", 1)
     key, raw = key.strip(), raw.strip()
+    if not key:
+        raise ScenarioError([f"--set {item}: no key before '='; e.g. customers.count=20000"])
+    if raw in _PYTHON_BOOLS:
+        return key, _PYTHON_BOOLS[raw]
+    m = _BARE_DECIMAL.match(raw)
+    if m:
+        digits = m.group(2)
+        return key, float(m.group(1) + ("0" + digits if digits[0] == "." else digits + "0"))
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -809,15 +869,54 @@ def parse_override(item: str) -> tuple[str, Any]:
     return key, value
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as Python values (the schema is strict about types)."""
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
+        return value.tolist()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _check_overrides(overrides: Any, labels: Mapping[str, str] | None) -> dict[str, str]:
+    """Overrides must map dotted keys (str) to values; returns a label for each key."""
+    if not isinstance(overrides, Mapping):
+        raise ScenarioError(
+            [
+                f"overrides: must be a mapping of dotted keys to values, e.g. "
+                f"{{'customers.count': 20000}}; got {type(overrides).__name__}"
+            ]
+        )
+    out: dict[str, str] = {}
+    for key, value in overrides.items():
+        if not isinstance(key, str) or not key or any(not p for p in key.split(".")):
+            raise ScenarioError(
+                [f"overrides: key {key!r} is not a dotted field name such as 'customers.count'"]
+            )
+        shown = json.dumps(_plain(value), default=str)
+        out[key] = (labels or {}).get(key) or f"overrides: {key} = {shown}"
+    return out
+
+
 def load_scenario(
-    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+    path: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
 ) -> Scenario:
     """Load and validate a scenario TOML file, applying dotted-key ``overrides``.
 
     ``path=None`` gives the built-in defaults. Raises :class:`ScenarioError` with
-    one line per problem (file, dotted field, value, what is allowed).
+    one line per problem (file, dotted field, value, what is allowed); a problem
+    with an override names the override (``labels`` says how each was given, e.g.
+    ``{"market.days": "--days 30"}``) rather than the file.
     """
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise ScenarioError([f"path: must be a file name (str or Path); got {path!r}"])
     source = str(path) if path is not None else "<defaults>"
+    labels = _check_overrides(overrides if overrides is not None else {}, labels)
     data: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
@@ -826,27 +925,43 @@ def load_scenario(
         if not p.is_file():
             raise ScenarioError([f"{source}: no such scenario file"])
         try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
+            # utf-8-sig: a byte-order mark some Windows editors write is not an error
+            data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError([f"{source}: not valid TOML: {exc}"]) from None
         except UnicodeDecodeError:
             raise ScenarioError([f"{source}: not a UTF-8 text file"]) from None
-    return _validate(data, overrides or {}, source)
+        except OSError as exc:
+            raise ScenarioError([f"{source}: cannot be read: {exc.strerror or exc}"]) from None
+        if not data:
+            # most likely a file truncated or saved empty by mistake; running the
+            # defaults under its name would hide that
+            raise ScenarioError(
+                [
+                    f"{source}: holds no settings (empty file); a scenario needs at least "
+                    '[meta] name = "..."; every setting not given takes its default'
+                ]
+            )
+    return _validate(data, {k: _plain(v) for k, v in (overrides or {}).items()}, source, labels)
 
 
-def _validate(data: dict, overrides: Mapping[str, Any], source: str) -> Scenario:
+def _validate(
+    data: dict, overrides: Mapping[str, Any], source: str, labels: Mapping[str, str] | None = None
+) -> Scenario:
+    labels = labels or {}
     problems: list[str] = []
     for key, value in overrides.items():
         try:
             _set_dotted(data, key, value)
         except KeyError as exc:
-            problems.append(f"{source}: --set {key}: {exc.args[0]} is not a table")
+            where = labels.get(key) or f"{source}: --set {key}"
+            problems.append(f"{where}: {exc.args[0]} is not a table")
     if problems:
         raise ScenarioError(problems)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, source)) from None
+        raise ScenarioError(format_validation_error(exc, source, labels)) from None
 
 
 # ---------------------------------------------------------------- parameter listing

@@ -54,7 +54,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("visit_share", "share", "Market share by visits", headline=True),
     Metric("revenue_share", "share", "Market share by revenue", headline=True),
     Metric("visits", "visits/day", "Visits served"),
-    Metric("returning", "visits/day", "Visitors whose previous visit was to this firm"),
+    Metric(
+        "returning",
+        "visits/day",
+        "Today's visitors to any firm whose previous visit was to this firm (retention's "
+        "denominator; exceeds visits when the firm is losing customers)",
+    ),
     Metric("revenue", "cu/day", "Revenue", headline=True),
     Metric("costs", "cu/day", "All costs"),
     Metric("profit", "cu/day", "Revenue minus costs", headline=True),

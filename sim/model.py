@@ -21,13 +21,14 @@ Daily schedule (see docs/ODD.md, "Process overview and scheduling"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import mesa
 import numpy as np
 import pandas as pd
 from mesa.datacollection import DataCollector
 
-from . import choice, encounter, engagement, finance, routing, workforce
+from . import checks, choice, encounter, engagement, finance, routing, workforce
 from . import word_of_mouth as wom
 from .agents import Customer, Employee, Firm, Supervisor
 from .config import Scenario
@@ -69,6 +70,8 @@ class ServiceProfitChainModel(mesa.Model):
     def __init__(
         self, scenario: Scenario | None = None, structure: str | float = "linear", seed: int = 1
     ):
+        scenario = checks.scenario(scenario)
+        structure, seed = checks.structure(structure), checks.seed(seed)
         super().__init__(rng=seed)
         self.config = cfg = scenario if scenario is not None else Scenario()
         self.seed = seed
@@ -134,7 +137,14 @@ class ServiceProfitChainModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers
     def customer(self, row: int) -> Customer:
-        """The Mesa agent for customer ``row`` (created on first use)."""
+        """The Mesa agent for customer ``row`` (created on first use).
+
+        ``row`` is a whole number (Python or numpy integer): a bool or a float would
+        index numpy arrays as a mask or fail later, so they are refused here.
+        """
+        if isinstance(row, bool) or not isinstance(row, Integral):
+            raise TypeError(f"customer row must be a whole number; got {row!r}")
+        row = int(row)
         if not 0 <= row < self.customers.n:
             raise IndexError(f"customer {row} outside 0..{self.customers.n - 1}")
         if row not in self._customer_handles:

@@ -158,5 +158,5 @@ def test_a_table_override_merges_into_the_files_table():
 
 
 def test_overriding_through_a_non_table_names_the_culprit():
-    with pytest.raises(ScenarioError, match=r"--set firm\.supervisor\.style: firm is not a table"):
+    with pytest.raises(ScenarioError, match=r"firm\.supervisor\.style = 1: firm is not a table"):
         load_scenario(SCENARIOS / "baseline.toml", {"firm": "x", "firm.supervisor.style": 1})
