@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .bench import add_bench_parser
 
     add_bench_parser(sub)
+    from .ui import add_ui_parser
+
+    add_ui_parser(sub)
     return parser
 
 
