@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -85,14 +86,15 @@ CSS = """
 .spc-legend-l { color: #D55E00; font-weight: 700; }
 .spc-legend-t { color: #0072B2; font-weight: 700; }
 .spc-day { font-size: 1.25rem; font-weight: 700; }
-.spc-workshop { font-size: 22px; color: #111; background: #fff; }
-.spc-workshop .spc-title { font-size: 34px; font-weight: 800; margin: 4px 0; }
-.spc-workshop .spc-narration { font-size: 24px; line-height: 1.35; margin: 6px 0; }
-.spc-workshop .spc-question { font-size: 26px; font-weight: 700; background: #fff6d5;
-                              border-left: 8px solid #8a6d00; padding: 8px 14px; }
-.spc-workshop .spc-reveal { font-size: 26px; font-weight: 700; background: #e7f6ec;
-                            border-left: 8px solid #1b7a3a; padding: 8px 14px; }
-.spc-workshop .v-btn { font-size: 20px !important; height: 48px !important; }
+.spc-workshop { font-size: 20px; color: #111; background: #fff; }
+.spc-workshop .spc-title { font-size: 30px; font-weight: 800; }
+.spc-workshop .spc-narration { font-size: 21px; line-height: 1.3; }
+.spc-workshop .spc-question { font-size: 22px; font-weight: 700; background: #fff6d5;
+                              border-left: 8px solid #8a6d00; padding: 6px 12px; }
+.spc-workshop .spc-reveal { font-size: 20px; font-weight: 700; background: #e7f6ec;
+                            border-left: 8px solid #1b7a3a; padding: 6px 12px; }
+.spc-workshop .v-btn { font-size: 18px !important; height: 44px !important; }
+.spc-compact h1 { font-size: 1.15rem !important; }
 .spc-kbd { font-size: 16px; color: #444; }
 .spc-inspect table { border-collapse: collapse; font-size: 0.9rem; }
 .spc-inspect td, .spc-inspect th { padding: 2px 10px; border-bottom: 1px solid #eee; }
@@ -246,12 +248,14 @@ def _PlayLoop(session: Session, playing: solara.Reactive[bool], speed: int, bump
                     stepped += done
                 else:
                     done = 0
-                    while time.perf_counter() - t0 < FRAME and twin.day < limit:
+                    # flat out: step for most of a frame, then draw it once
+                    while time.perf_counter() - t0 < 2 * FRAME and twin.day < limit:
                         done += twin.step(1)
-                at_end = twin.day >= limit
-            bump()
-            if at_end or done == 0:
+                at_end = twin.day >= limit or done == 0
+            if at_end:  # stop first, so the last frame already shows a paused run
                 playing.set(False)
+            bump()
+            if at_end:
                 return
             time.sleep(max(0.0, FRAME - (time.perf_counter() - t0)))
 
@@ -352,7 +356,8 @@ def Controls(
         value=preset,
         on_value=lambda p: apply(p, {}, seed),
     )
-    solara.Markdown(f"_{session.scenario.meta.description}_")
+    # (HTML, not Markdown: solara's Markdown fetches KaTeX, which is not served offline)
+    solara.HTML(tag="div", unsafe_innerHTML=f"<i>{escape(session.scenario.meta.description)}</i>")
     with solara.Row():
         solara.InputInt(
             "Seed", value=seed, on_value=lambda s: apply(preset, over, s), continuous_update=False
@@ -420,9 +425,8 @@ def Controls(
         "Set any parameter (key = value, see spc params)", value=free_text, on_value=set_any
     )
     if over:
-        solara.Markdown(
-            "Changed from the preset: " + ", ".join(f"`{k} = {v}`" for k, v in sorted(over.items()))
-        )
+        changed = ", ".join(f"<code>{escape(f'{k} = {v}')}</code>" for k, v in sorted(over.items()))
+        solara.HTML(tag="div", unsafe_innerHTML=f"Changed from the preset: {changed}")
 
 
 @solara.component
@@ -601,68 +605,71 @@ def WorkshopView(session: Session, apply, playing, bump, tick, settings):
     KeyListener(event_pressed=on_key)
     twin = session.twin
     reached = twin.day >= min(target, twin.horizon)
-    with solara.Column(classes=["spc-workshop"]):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.Select("Lesson", values=names, value=chosen)
+    limit = min(target, twin.horizon)
+    if reached or phase.value == "predict":
+        label = "Run and reveal ▶" if phase.value == "predict" else "Next step ▶"
+    else:
+        label = "Continue ▶"
+    last = index.value + 1 >= len(lesson.steps) and reached and phase.value != "predict"
+    with solara.Column(classes=["spc-workshop"], gap="6px"):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="10px"):
+            solara.HTML(tag="div", unsafe_innerHTML=escape(step.title), classes=["spc-title"])
             solara.HTML(
                 tag="span",
-                unsafe_innerHTML=f"{lesson.title} — step {index.value + 1} of {len(lesson.steps)}",
+                unsafe_innerHTML=escape(
+                    f"{lesson.title} · step {index.value + 1} of {len(lesson.steps)}"
+                ),
                 classes=["spc-kbd"],
             )
-        solara.HTML(tag="div", unsafe_innerHTML=step.title, classes=["spc-title"])
-        solara.HTML(tag="div", unsafe_innerHTML=step.narration, classes=["spc-narration"])
+            with solara.Column(style={"max-width": "240px", "margin-left": "auto"}):
+                solara.Select("Lesson", values=names, value=chosen, dense=True)
+        solara.HTML(tag="div", unsafe_innerHTML=escape(step.narration), classes=["spc-narration"])
         if step.predict:
             p = step.predict
-            solara.HTML(
-                tag="div", unsafe_innerHTML=f"Predict: {p.question}", classes=["spc-question"]
-            )
             if reached and phase.value != "predict":
-                lin = float(np.nanmean(twin.metric("linear", p.metric)[-30:]))
-                tri = float(np.nanmean(twin.metric("triangular", p.metric)[-30:]))
-                who = answer(p, lin, tri)
-                m = BY_NAME[p.metric]
-                verdict = (
-                    "about the same under both"
-                    if who == "about the same"
-                    else f"higher under {who}"
-                )
+                solara.HTML(tag="div", classes=["spc-reveal"], unsafe_innerHTML=_reveal(twin, p))
+            else:
                 solara.HTML(
                     tag="div",
-                    classes=["spc-reveal"],
-                    unsafe_innerHTML=(
-                        f"Answer from this run (last 30 days): {m.description.lower()} is {verdict}"
-                        f" — linear {lin:.3g}, triangular {tri:.3g} {m.unit}."
-                    ),
+                    unsafe_innerHTML=f"Predict: {escape(p.question)}",
+                    classes=["spc-question"],
                 )
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px"):
             solara.Button("◀ Previous", on_click=go_back, disabled=index.value == 0)
-            label = {"predict": "Run and reveal ▶", "run": "Continue ▶"}.get(phase.value, "Next ▶")
-            if reached or phase.value == "predict":
-                label = "Run and reveal ▶" if phase.value == "predict" else "Next step ▶"
-            solara.Button(
-                label,
-                on_click=advance,
-                color="primary",
-                disabled=index.value + 1 >= len(lesson.steps)
-                and reached
-                and phase.value != "predict",
-            )
-            solara.Button("Rewind 10 days", on_click=lambda: on_key("b"))
+            solara.Button(label, on_click=advance, color="primary", disabled=last)
+            solara.Button("Rewind 10 days", on_click=lambda: on_key("b"), disabled=twin.day == 0)
             solara.HTML(
-                tag="span",
-                classes=["spc-day"],
-                unsafe_innerHTML=f"day {twin.day} / {min(target, twin.horizon)}",
+                tag="span", classes=["spc-day"], unsafe_innerHTML=f"day {twin.day} / {limit}"
             )
             solara.HTML(
                 tag="span",
                 classes=["spc-kbd"],
-                unsafe_innerHTML=("keys: → or space next · ← previous · b rewind"),
+                unsafe_innerHTML="keys: → or space next · ← previous · b rewind",
             )
         Diagrams(twin, tick.value)
         with solara.Columns([1, 1, 1]):
             for name, title, scale, unit in (CHARTS[1], CHARTS[5], CHARTS[9]):
                 lines = {s: smooth(twin.metric(s, name), 7) * scale for s in COLORS}
                 _svg(line_chart(title, lines, unit=unit, days=target, big=True))
+
+
+def _reveal(twin: Twin, p) -> str:
+    """The prediction's answer, read off the last 30 days of the run just shown."""
+    lin = float(np.nanmean(twin.metric("linear", p.metric)[-30:]))
+    tri = float(np.nanmean(twin.metric("triangular", p.metric)[-30:]))
+    who = answer(p, lin, tri)
+    m = BY_NAME[p.metric]
+    verdict = "about the same under both" if who == "about the same" else f"higher under {who}"
+    if m.unit == "share":
+        lin_s, tri_s = f"{lin * 100:.1f} %", f"{tri * 100:.1f} %"
+    else:
+        lin_s, tri_s = f"{lin:.3g} {m.unit}", f"{tri:.3g} {m.unit}"
+    return (
+        f"{escape(p.question)}<br>Answer from this run (last 30 days): "
+        f"{escape(m.description.lower())} is {verdict}: "
+        f"<span class='spc-legend-l'>linear {lin_s}</span>, "
+        f"<span class='spc-legend-t'>triangular {tri_s}</span>."
+    )
 
 
 @solara.component
@@ -723,7 +730,8 @@ def Page():
 
     solara.Title("Who hears the customer? — service-profit chain")
     solara.Style(CSS)
-    with solara.Column(classes=["spc-app"]):
+    compact = ["spc-compact"] if view.value == "Workshop" else []
+    with solara.Column(classes=["spc-app", *compact], gap="6px"):
         with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
             solara.HTML(tag="h1", unsafe_innerHTML="Does it matter who hears the customer?")
             solara.ToggleButtonsSingle(

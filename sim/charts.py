@@ -196,18 +196,18 @@ def org_diagram(
     *,
     control: float,
     engaged: float,
-    width: int = 560,
-    height: int = 360,
+    width: int = 600,
+    height: int = 330,
 ) -> str:
     """Customers, supervisor and employees of the focal firm, with today's feedback
     drawn flowing along each channel (dash speed and width follow today's count) and
     running counters of what was passed, delayed, softened, lost or turned into control."""
     color = COLORS[structure]
     fs = 17
-    cx, cy = width * 0.28, 58  # customers
-    sx_, sy_ = width * 0.28, height * 0.5  # supervisor
-    ex, ey = width * 0.28, height - 58  # employees
-    bx = width * 0.70  # counters column
+    cx, cy = 160, 62  # customers
+    sx_, sy_ = 160, height * 0.55  # supervisor
+    ex, ey = 160, height - 34  # employees
+    bx = 345  # counters column
     triangular = structure == "triangular"
 
     def flow(x1, y1, x2, y2, amount, label, active=True, dashed=False):
@@ -233,7 +233,7 @@ def org_diagram(
 
     def node(x, y, text, sub=""):
         return (
-            f'<rect x="{x - 95:.0f}" y="{y - 24:.0f}" width="190" height="48" rx="10" '
+            f'<rect x="{x - 85:.0f}" y="{y - 24:.0f}" width="170" height="48" rx="10" '
             f'fill="#fff" stroke="{color}" stroke-width="3"/>'
             f'<text x="{x:.0f}" y="{y + (0 if sub else 6):.0f}" font-size="{fs}" font-weight="700" '
             f'text-anchor="middle" fill="#111">{escape(text)}</text>'
@@ -249,16 +249,17 @@ def org_diagram(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="{structure} organisation" style="{FONT}">',
         f'<defs><marker id="arr-{structure}" viewBox="0 0 10 10" refX="8" refY="5" '
-        f'markerWidth="5" markerHeight="5" orient="auto-start-reverse">'
+        f'markerUnits="userSpaceOnUse" markerWidth="16" markerHeight="16" '
+        f'orient="auto-start-reverse">'
         f'<path d="M0,0 L10,5 L0,10 z" fill="{color}"/></marker></defs>',
-        f'<text x="8" y="24" font-size="{fs + 4}" font-weight="800" fill="{color}">'
+        f'<text x="4" y="24" font-size="{fs + 4}" font-weight="800" fill="{color}">'
         f"{structure.capitalize()}</text>",
     ]
     if triangular:
         # direct channel bends left of the supervisor
         out.append(
-            f'<path d="M{cx - 60:.0f},{cy + 24:.0f} C{cx - 150:.0f},{sy_:.0f} '
-            f'{cx - 150:.0f},{sy_:.0f} {ex - 60:.0f},{ey - 26:.0f}" fill="none" '
+            f'<path d="M{cx - 60:.0f},{cy + 24:.0f} C{cx - 140:.0f},{sy_:.0f} '
+            f'{cx - 140:.0f},{sy_:.0f} {ex - 60:.0f},{ey - 26:.0f}" fill="none" '
             f'stroke="{color}" stroke-width="{2 + min(10.0, 1.2 * np.sqrt(today["direct"])):.1f}" '
             f'stroke-dasharray="12 12" marker-end="url(#arr-{structure})">'
             + (
@@ -268,8 +269,8 @@ def org_diagram(
                 else ""
             )
             + "</path>"
-            f'<text x="{cx - 158:.0f}" y="{sy_ + 5:.0f}" font-size="{fs - 3}" fill="#333" '
-            f'text-anchor="middle">direct</text>'
+            f'<text x="{cx - 136:.0f}" y="{sy_ + 5:.0f}" font-size="{fs - 3}" fill="#333" '
+            f'text-anchor="middle" transform="rotate(-90 {cx - 136:.0f} {sy_:.0f})">direct</text>'
         )
         out.append(flow(cx, cy + 24, sx_, sy_ - 26, today["given"], "copy", dashed=True))
         out.append(flow(sx_, sy_ + 24, ex, ey - 26, today["control"], "coaching", dashed=True))
@@ -289,10 +290,10 @@ def org_diagram(
         ("lost (dropped)", totals["lost"], "#b00020"),
         ("turned into control", totals["control"], "#b00020"),
     ]
-    y = 70
+    y = 66
     out.append(
-        f'<text x="{bx - 10:.0f}" y="{y - 22}" font-size="{fs - 2}" fill="#555">'
-        "messages so far</text>"
+        f'<text x="{bx - 10:.0f}" y="{y - 24}" font-size="{fs - 3}" fill="#555">'
+        f"messages so far, focal firm</text>"
     )
     for label, value, c in rows:
         out.append(
@@ -300,7 +301,7 @@ def org_diagram(
             f'<text x="{width - 8}" y="{y}" font-size="{fs}" font-weight="700" fill="{c}" '
             f'text-anchor="end">{value:,.0f}</text>'
         )
-        y += 34
+        y += 31
     out.append(
         f'<text x="{bx - 10:.0f}" y="{y + 6}" font-size="{fs - 2}" fill="#333">'
         f"control over staff</text>"

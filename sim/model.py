@@ -138,6 +138,7 @@ class ServiceProfitChainModel(mesa.Model):
         scenario: Scenario | str | None = None,
         structure: str | float = "linear",
         seed: int | None = None,
+        rng: int | None = None,
         **dotted_params,
     ) -> ServiceProfitChainModel:
         """Build from keyword parameters, for Mesa's SolaraViz, ``batch_run`` and the app.
@@ -145,7 +146,7 @@ class ServiceProfitChainModel(mesa.Model):
         ``scenario`` is a Scenario, a TOML path or None (defaults); every other keyword
         is a dotted parameter (``**{"firm.supervisor.style": 0.8}``; ``__`` may stand
         for the dot, e.g. ``firm__supervisor__style=0.8``), validated like a file
-        (raises ScenarioError). ``seed`` defaults to ``analysis.seed``.
+        (raises ScenarioError). ``seed`` (or Mesa's ``rng``) defaults to ``analysis.seed``.
         """
         from .config import load_scenario
 
@@ -154,6 +155,7 @@ class ServiceProfitChainModel(mesa.Model):
             base = scenario.with_overrides(overrides) if overrides else scenario
         else:
             base = load_scenario(scenario, overrides)
+        seed = seed if seed is not None else rng
         return cls(base, structure=structure, seed=base.analysis.seed if seed is None else seed)
 
     # ------------------------------------------------------------------ helpers

@@ -73,6 +73,7 @@ def prepare_offline_assets(folder: Path | None = None) -> list[str]:
 
 def _free(host: str, port: int) -> bool:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
         try:
             s.bind((host, port))
         except OSError:
