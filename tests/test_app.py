@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import ipyvue
-import ipywidgets
 import ipyvuetify as v
+import ipywidgets
 import pytest
 import solara
 
@@ -14,7 +14,7 @@ import sim.app as app
 
 
 def _render():
-    box, rc = solara.render(app.Page(), handle_error=False)
+    _box, rc = solara.render(app.Page(), handle_error=False)
     return rc
 
 
@@ -163,4 +163,3 @@ def test_research_view_browses_a_results_folder(tmp_path, monkeypatch):
     _toggle(rc, "Research")
     assert rc.find(v.Select, label="Result").widget.v_model == "baseline"
     assert len(rc.find(ipywidgets.Image).widgets) == 1
-
