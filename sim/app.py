@@ -9,6 +9,7 @@ the state is dropped with the session.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -76,6 +77,7 @@ CHARTS: tuple[tuple[str, str, float, str], ...] = (
 
 CSS = """
 .spc-app { max-width: 1500px; margin: 0 auto; }
+.spc-app .v-alert { word-break: break-word; }
 .spc-app h1 { font-size: 1.6rem; margin: 0; }
 .spc-help { font-size: 0.78rem; color: #555; margin: -14px 0 10px 0; line-height: 1.2; }
 .spc-lever { font-size: 0.95rem; margin-top: 6px; }
@@ -234,7 +236,7 @@ def _PlayLoop(session: Session, playing: solara.Reactive[bool], speed: int, bump
     def run(cancel: threading.Event):
         if not playing.value:
             return
-        start, stepped = time.perf_counter(), 0
+        start, stepped, draw = time.perf_counter(), 0, FRAME
         while not cancel.is_set():
             t0 = time.perf_counter()
             with session.lock:
@@ -248,13 +250,16 @@ def _PlayLoop(session: Session, playing: solara.Reactive[bool], speed: int, bump
                     stepped += done
                 else:
                     done = 0
-                    # flat out: step for most of a frame, then draw it once
-                    while time.perf_counter() - t0 < 2 * FRAME and twin.day < limit:
+                    # flat out: step for twice as long as the last frame took to draw,
+                    # so drawing never takes more than a third of the time
+                    while time.perf_counter() - t0 < 2 * max(FRAME, draw) and twin.day < limit:
                         done += twin.step(1)
                 at_end = twin.day >= limit or done == 0
             if at_end:  # stop first, so the last frame already shows a paused run
                 playing.set(False)
+            t_draw = time.perf_counter()
             bump()
+            draw = time.perf_counter() - t_draw
             if at_end:
                 return
             time.sleep(max(0.0, FRAME - (time.perf_counter() - t0)))
@@ -388,7 +393,7 @@ def Controls(
         solara.HTML(
             tag="div",
             classes=["spc-lever"],
-            unsafe_innerHTML=f"{label}: <b>{shown}</b> <small>{INFO[path].unit}</small>",
+            unsafe_innerHTML=f"{label}: <b>{shown}</b> <small>({INFO[path].unit})</small>",
         )
         if isinstance(v, int) and not isinstance(v, bool):
             solara.SliderInt(
@@ -690,8 +695,18 @@ def ResearchView():
     solara.Select("Result", values=names, value=sel, on_value=picked.set)
     path = root / sel
     df = pd.read_csv(path / "summary.csv")
+    if (path / "runs.parquet").is_file():
+        from sim.report import read_provenance
+
+        prov, _ = read_provenance(path / "runs.parquet")
+        facts = ", ".join(
+            f"{k} {prov[k]}"
+            for k in ("scenario", "replications", "days", "seed", "version")
+            if k in prov
+        )
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Provenance:</b> {escape(facts)}")
     keep = [c for c in df.columns if c not in ("version", "scenario_hash")]
-    solara.DataFrame(df[keep], items_per_page=40)
+    solara.DataFrame(df[keep].round(4), items_per_page=40)
     for png in sorted(path.glob("*.png")):
         solara.Image(str(png), width="100%")
 
@@ -721,7 +736,8 @@ def Page():
         try:
             session.apply(preset, overrides, seed)
         except ScenarioError as exc:
-            error.set(" ".join(exc.problems))
+            # the preset file's path is noise here: the field, value and range matter
+            error.set(" ".join(re.sub(r"^[^:]*\.toml: ", "", p) for p in exc.problems))
             return
         playing.set(False)
         error.set(None)

@@ -72,6 +72,8 @@ def _fmt(v: float, scale: float = 1.0) -> str:
     if not np.isfinite(v):
         return "–"
     a = abs(v)
+    if a < 0.005:
+        return "0"
     if a >= 10_000:
         return f"{v / 1000:,.0f}k"
     if a >= 100:
