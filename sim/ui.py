@@ -6,7 +6,8 @@ Offline serving (see the project's notes on Solara offline use):
   when VS Code variables are set) so every file is served by this server;
 - Altair/vega asks for range paths (``vega@5``) that the bundle stores under exact
   versions: ``prepare_offline_assets`` links them, once, when the server starts;
-- production mode: no check-in iframe from the solara website; telemetry off.
+- production mode: no check-in iframe from the solara website; telemetry off;
+- a closed tab's session is culled after 15 minutes (solara keeps it 24 h by default).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ REQUIRED_ASSETS = ("requirejs@2.3.6", "font-awesome@4.5.0", "@widgetti")
 OFFLINE_ENV = {
     "SOLARA_ASSETS_PROXY": "True",
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    # a closed tab's session (its runs) is dropped after 15 minutes, not solara's 24 h
+    "SOLARA_KERNEL_CULL_TIMEOUT": "15m",
 }
 
 

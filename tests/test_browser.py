@@ -174,6 +174,18 @@ def test_shared_link_restores_settings(app, server):
     assert "preset=micromanager" in href and "seed=4" in href
 
 
+def test_tabs_do_not_share_runs(app, server, context):
+    _open(app, server)
+    other = context.new_page()
+    _open(other, server)
+    app.get_by_role("button", name="+30 days").click()
+    app.get_by_text("day 30 / 365").wait_for()
+    other.get_by_role("button", name="Step").click()
+    other.get_by_text("day 1 / 365").wait_for()
+    assert _day(app) == 30 and _day(other) == 1
+    other.close()
+
+
 def test_lesson_advances_by_key_press(app, server):
     app.set_viewport_size({"width": 1280, "height": 720})  # a projector
     _open(app, server)
