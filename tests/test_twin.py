@@ -222,3 +222,31 @@ def test_spc_ui_bad_input_is_one_line_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["ui", "--port", "70000"])
     assert exc.value.code == 2
+
+
+def test_mesa_solaraviz_can_drive_and_reset_the_model():
+    from mesa.visualization.solara_viz import _build_model_init_kwargs
+
+    from sim.mesa_viz import KeywordModel, model_params
+
+    model = KeywordModel(customers__count=200)
+    params = {"structure": "triangular", "seed": "3", "firm__supervisor__style": 0.9}
+    # what SolaraViz's reset does: type(model)(**kwargs), with Mesa's own scenario added
+    kwargs = _build_model_init_kwargs(
+        model, params, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
+    again = type(model)(**kwargs)
+    assert (again.structure, again.seed, again.config.firm.supervisor.style) == (
+        "triangular",
+        3,
+        0.9,
+    )
+    again.step()
+    assert again.day == 1
+    # every slider SolaraViz is given names a real parameter with its schema default
+    for key, spec in model_params().items():
+        if spec["type"].startswith("Slider"):
+            node = KeywordModel(customers__count=200, **{key: spec["max"]}).config
+            for part in key.split("__"):
+                node = getattr(node, part)
+            assert node == spec["max"]
