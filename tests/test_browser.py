@@ -135,6 +135,7 @@ def test_manager_view_loads_offline_and_plays(app, server):
         "() => /day (\\d+)/.exec(document.querySelector('.spc-day').innerText)[1] > 40"
     )
     app.get_by_role("button", name="Pause").click()
+    app.get_by_role("button", name="Play").wait_for()
     assert _day(app) > 40
     app.get_by_text("Triangular minus linear").wait_for()
     _shot(app, "manager")
