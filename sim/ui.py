@@ -86,11 +86,14 @@ def _free(host: str, port: int) -> bool:
 
 def cmd_ui(args) -> int:
     from .config import ScenarioError
-    from .twin import build_scenario
+    from .twin import SCENARIO_DIR, build_scenario
 
     if args.scenario:
         build_scenario(args.scenario, {})  # bad file: one-line error, exit 2
-        os.environ["SPC_UI_SCENARIO"] = str(Path(args.scenario).resolve())
+        path = Path(args.scenario).resolve()
+        # a shipped scenario opens as its preset name; any other file by its path
+        preset = path.stem if path.parent == SCENARIO_DIR.resolve() else str(path)
+        os.environ["SPC_UI_SCENARIO"] = preset
     if not _free(args.host, args.port):
         raise ScenarioError([f"--port {args.port}: {args.host}:{args.port} is already in use"])
     offline_env()
