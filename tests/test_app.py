@@ -163,3 +163,10 @@ def test_research_view_browses_a_results_folder(tmp_path, monkeypatch):
     _toggle(rc, "Research")
     assert rc.find(v.Select, label="Result").widget.v_model == "baseline"
     assert len(rc.find(ipywidgets.Image).widgets) == 1
+
+
+def test_spc_ui_scenario_opens_the_app_on_it(monkeypatch):
+    monkeypatch.setenv("SPC_UI_SCENARIO", "micromanager")
+    rc = _render()
+    assert rc.find(v.Select, label="Preset (scenarios/)").widget.v_model == "micromanager"
+    assert "<b>0.85</b>" in _html(rc, "spc-lever")[0]  # micromanager's supervisor style
