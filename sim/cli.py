@@ -285,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .study.cli import add_study_parser
 
     add_study_parser(sub)
+    from .ui import add_ui_parser
+
+    add_ui_parser(sub)
     return parser
 
 

@@ -135,6 +135,32 @@ class ServiceProfitChainModel(mesa.Model):
         self.today = np.full((k, len(METRIC_NAMES)), np.nan)
         self.datacollector = DataCollector(model_reporters={"firm_metrics": "today"})
 
+    @classmethod
+    def from_params(
+        cls,
+        scenario: Scenario | str | None = None,
+        structure: str | float = "linear",
+        seed: int | None = None,
+        rng: int | None = None,
+        **dotted_params,
+    ) -> ServiceProfitChainModel:
+        """Build from keyword parameters, for Mesa's SolaraViz, ``batch_run`` and the app.
+
+        ``scenario`` is a Scenario, a TOML path or None (defaults); every other keyword
+        is a dotted parameter (``**{"firm.supervisor.style": 0.8}``; ``__`` may stand
+        for the dot, e.g. ``firm__supervisor__style=0.8``), validated like a file
+        (raises ScenarioError). ``seed`` (or Mesa's ``rng``) defaults to ``analysis.seed``.
+        """
+        from .config import load_scenario
+
+        overrides = {k.replace("__", "."): v for k, v in dotted_params.items()}
+        if isinstance(scenario, Scenario):
+            base = scenario.with_overrides(overrides) if overrides else scenario
+        else:
+            base = load_scenario(scenario, overrides)
+        seed = seed if seed is not None else rng
+        return cls(base, structure=structure, seed=base.analysis.seed if seed is None else seed)
+
     # ------------------------------------------------------------------ helpers
     def customer(self, row: int) -> Customer:
         """The Mesa agent for customer ``row`` (created on first use).
@@ -529,6 +555,7 @@ class ServiceProfitChainModel(mesa.Model):
         num, den = np.array(pairs).transpose(1, 0, 2)
         m = _ratio(num, den)
         self.today = m.T  # (K, M), rows are firms
+        self.last_record = d  # today's raw tallies, for views that show the flow
         self.datacollector.collect(self)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -26,12 +25,6 @@ class WorkerDied:
     """The worker running this item died (or the cluster gave up on it)."""
 
     message: str
-
-
-def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group; the parent alone decides what stops,
-    # flushes the store and then ends the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class SerialEvaluator:
@@ -60,10 +53,17 @@ class ProcessEvaluator:
         self._pool: ProcessPoolExecutor | None = None
 
     def _start(self) -> None:
+        from .. import lifecycle
         from ..runner import _context
 
+        # Workers ignore Ctrl-C (the parent alone decides what stops, flushes the store
+        # and then ends them) and die with the main process even after its kill -9.
+        lifecycle.quiet_resource_tracker()
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=_context(), initializer=_ignore_sigint
+            max_workers=self.workers,
+            mp_context=_context(),
+            initializer=lifecycle.die_with_main,
+            initargs=(os.getpid(),),
         )
 
     def __enter__(self):
