@@ -674,9 +674,12 @@ class Scenario(Section):
             return self.firm
         return Firm.model_validate(_deep_merge(self.firm.model_dump(), over))
 
-    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A copy with dotted-key overrides, validated like a file (raises ScenarioError)."""
-        labels = _check_overrides(overrides, None)
+    def with_overrides(
+        self, overrides: Mapping[str, Any], labels: Mapping[str, str] | None = None
+    ) -> Scenario:
+        """A copy with dotted-key overrides, validated like a file (raises ScenarioError);
+        ``labels`` says how each override was given, as in :func:`load_scenario`."""
+        labels = _check_overrides(overrides, labels)
         plain = {k: _plain(v) for k, v in overrides.items()}
         return _validate(self.model_dump(), plain, f"<scenario {self.meta.name}>", labels)
 

@@ -342,15 +342,9 @@ class Study:
             base = self.scenario
         else:
             base = load_scenario(self.scenario) if self.scenario is not None else load_scenario()
-        try:
-            base = base.with_overrides(dict(self.set)) if self.set else base
-        except ScenarioError as exc:
-            raise ScenarioError(
-                [
-                    line.replace(f"<scenario {base.meta.name}>", f"{self.source}: set")
-                    for line in exc.problems
-                ]
-            ) from None
+        if self.set:
+            labels = {k: f"{self.source}: set.{k} = {v!r}" for k, v in self.set.items()}
+            base = base.with_overrides(dict(self.set), labels)
         self._base = base
         days = base.market.days if self.days is None else self.days
         if not _is_int(days) or days < 1:
