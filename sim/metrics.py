@@ -36,6 +36,13 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric("disengaged_share", "share", "Staff actively disengaged", headline=True),
     Metric("satisfaction", "q-units", "Mean satisfaction of today's visits", "visits", True),
+    Metric(
+        "nps",
+        "points (-100..100)",
+        "Net promoter score of today's visitors: % likelihood to recommend 9-10 minus % 0-6",
+        "visits",
+        True,
+    ),
     Metric("quality", "q-units", "Mean encounter quality of today's visits", "visits"),
     Metric(
         "repeat_visit_rate",
