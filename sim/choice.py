@@ -54,18 +54,20 @@ def choice_utilities(
     member_value: np.ndarray | float,
     *,
     sensitivity: float,
-    habit: float,
+    habit: float | np.ndarray,
     price_disutility: np.ndarray,
     open_firms: np.ndarray,
 ) -> np.ndarray:
     """Utilities (K, n) for n choosing customers; ``attitude`` and ``member_value`` are (K, n).
+
+    ``habit`` is the bonus of the firm visited last: one number, or one per firm (K,).
 
     Everything is firm-major: the few firms are rows, so reductions across firms are
     elementwise operations on whole rows instead of many short inner loops.
     """
     util = sensitivity * attitude + member_value - price_disutility[:, None]
     rows = np.flatnonzero(last_firm >= 0)
-    util[last_firm[rows], rows] += habit
+    util[last_firm[rows], rows] += np.broadcast_to(habit, util.shape[:1])[last_firm[rows]]
     util[~open_firms] = -np.inf
     return util
 

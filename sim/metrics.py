@@ -54,14 +54,19 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "retention",
         "share",
-        "Of today's visitors who last came here, the share who came back",
+        "Of customers whose need arose today and who last came here, the share who came "
+        "back (buying from no firm counts as leaving)",
         "returning",
         True,
     ),
     Metric("visit_share", "share", "Market share by visits", headline=True),
     Metric("revenue_share", "share", "Market share by revenue", headline=True),
     Metric("visits", "visits/day", "Visits served"),
-    Metric("returning", "visits/day", "Visitors whose previous visit was to this firm"),
+    Metric(
+        "returning",
+        "customers/day",
+        "Customers whose need arose today and whose previous visit was to this firm",
+    ),
     Metric("revenue", "cu/day", "Revenue", headline=True),
     Metric("costs", "cu/day", "All costs"),
     Metric("profit", "cu/day", "Revenue minus costs", headline=True),

@@ -114,6 +114,8 @@ class ServiceProfitChainModel(mesa.Model):
             cfg.employees.rapport_gain * (1.0 + f.bonus_focus * bonus_rate), 1.0
         )
         self.supervisors_per_firm = np.bincount(s.supervisor_firm, minlength=k).astype(float)
+        # habit bonus of each firm for its last customers (a probe may raise one firm's)
+        self.habit = np.full(k, cfg.customers.habit)
         self.day = 0
         self._refresh_rosters()
 
@@ -207,7 +209,7 @@ class ServiceProfitChainModel(mesa.Model):
             prev_all,
             member_value,
             sensitivity=cc.choice_sensitivity,
-            habit=cc.habit,
+            habit=self.habit,
             price_disutility=cc.price_sensitivity * F.price,
             open_firms=self.open_firms,
         )
@@ -302,7 +304,6 @@ class ServiceProfitChainModel(mesa.Model):
 
         tally["visits"] = np.bincount(chosen, minlength=K).astype(float)
         tally["retained"] = np.bincount(chosen[repeat], minlength=K).astype(float)
-        tally["members"] = np.bincount(chosen, weights=member_here, minlength=K)
         tally["sales"] = np.bincount(chosen, weights=spend, minlength=K)
         tally["member_sales"] = np.bincount(chosen, weights=spend * member_here, minlength=K)
         tally["serve_units"] = np.bincount(
