@@ -26,6 +26,13 @@ def relationship_maturity(tenure: np.ndarray, scale: float) -> np.ndarray:
     return 1.0 - np.exp(-np.maximum(tenure - 1, 0) / scale)
 
 
+def regular_firm(last_firm: np.ndarray, satisfaction: np.ndarray, tolerance: float):
+    """The firm whose habit bonus applies: the last one, while the relationship
+    satisfaction stays at or above the adequate level (the zone of tolerance); below it
+    the customer shops around (-1: no regular firm)."""
+    return np.where(satisfaction >= tolerance, last_firm, -1)
+
+
 def membership_value(
     member: np.ndarray,  # (K, n)
     last_firm: np.ndarray,

@@ -254,13 +254,14 @@ class Customers(Section):
         assumption="neutral start, equal for all firms; checked over [0.3, 0.7]",
     )
     choice_sensitivity: float = P(
-        0.35,
+        0.25,
         0,
         50,
         "utility per q-unit",
         "Logit scale of attitude in the choice among firms and the outside option",
         "Rucci, Kirn & Quinn 1998, HBR (calibrated: +1 point of customer impression on a "
-        "100-point scale gives about +0.4 % revenue; tests/test_market.py)",
+        "100-point scale gives about +0.4-0.5 % revenue with the zone of tolerance; "
+        "tests/test_market.py)",
     )
     habit: float = P(
         0.8,
@@ -271,6 +272,17 @@ class Customers(Section):
         assumption="form: switching costs (Klemperer 1995); value: about half of the "
         "visits come from customers whose previous visit was to the same firm; "
         "checked over [0.2, 1.5]",
+    )
+    tolerance: float = P(
+        0.35,
+        0,
+        1,
+        "q-units",
+        "Adequate service level: below this relationship satisfaction the habit bonus for "
+        "the firm visited last is lost and the customer shops around",
+        assumption="form: zone of tolerance (Zeithaml, Berry & Parasuraman 1993); value: "
+        "a few per cent of relationships are below it at baseline, most after an overloaded "
+        "or unlucky spell; checked over [0.25, 0.45]",
     )
     price_sensitivity: float = P(
         0.055,

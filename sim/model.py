@@ -206,7 +206,7 @@ class ServiceProfitChainModel(mesa.Model):
             member_value = 0.0
         util = choice.choice_utilities(
             C.attitude[:, seekers],
-            prev_all,
+            choice.regular_firm(prev_all, C.satisfaction[seekers], cc.tolerance),
             member_value,
             sensitivity=cc.choice_sensitivity,
             habit=self.habit,

@@ -81,6 +81,12 @@ def test_loyalty_reward_is_valued_in_proportion_to_its_size_and_the_members_spen
     assert not none.any()
 
 
+def test_habit_holds_only_inside_the_zone_of_tolerance():
+    last = np.array([0, 1, 2, -1])
+    sat = np.array([0.6, 0.34, 0.35, np.nan])
+    assert choice.regular_firm(last, sat, 0.35).tolist() == [0, -1, 2, -1]
+
+
 def test_relationship_maturity_rises_from_zero_with_consecutive_visits():
     g = choice.relationship_maturity(np.array([1, 2, 5, 50]), 4.0)
     assert g[0] == 0.0 and np.all(np.diff(g) > 0) and g[-1] < 1.0
