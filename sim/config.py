@@ -290,8 +290,10 @@ class Customers(Section):
         1,
         "utility per cu",
         "Disutility of price in choice (firms and the outside option compete on price)",
-        "Tellis 1988, J. Marketing Research (mean price elasticity -1.76): the value gives "
-        "the focal firm an own-price elasticity of visits near -1.5 (tests/test_market.py)",
+        "Tellis 1988 and Bijmolt, van Heerde & Pieters 2005, J. Marketing Research "
+        "(meta-analytic mean brand-level price elasticities about -1.8 and -2.6): the value "
+        "gives the focal firm an own-price elasticity of visits of about -1.6 "
+        "(tests/test_market.py)",
     )
     outside_utility: float = P(
         -2.2,
