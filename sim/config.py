@@ -148,6 +148,10 @@ class Market(Section):
     competitor_structure: StructureName = Field(
         "linear",
         description="Feedback structure of the competitor firms (held fixed in comparisons)",
+        json_schema_extra={
+            "assumption": "rivals keep the conventional chain of command; the paired "
+            "comparison varies only the focal firm's structure"
+        },
     )
 
 
@@ -176,7 +180,7 @@ class Customers(Section):
         "customers",
         "Customers in the market",
         assumption="a market small enough for fast paired runs; shares and rates are per "
-        "customer, so results are checked for size over [400, 20000]",
+        "customer; checked over [400, 5000]",
     )
     visit_rate: float = P(
         0.1,
@@ -302,7 +306,7 @@ class Customers(Section):
         "utility",
         "Utility of buying from no firm (doing without, doing it oneself, firms outside "
         "the market) when the need arises",
-        assumption="about one need in six goes unserved by the market's firms at baseline; "
+        assumption="about one need in eight goes unserved by the market's firms at baseline; "
         "checked over [-3, -1]",
     )
     tenure_spend_gain: float = P(
@@ -331,8 +335,8 @@ class Customers(Section):
         "visits",
         "Tenure scale: spend and cost to serve move 63 % of the way after this many "
         "consecutive visits",
-        assumption="about a year of visits at the baseline visit rate and share; "
-        "checked over [3, 30]",
+        assumption="four consecutive visits, a couple of months for a regular at the "
+        "baseline visit rate; checked over [2, 12]",
     )
     recommend_midpoint: float = P(
         0.45,
@@ -803,7 +807,7 @@ class Policy(Section):
         "cu/visit",
         "Variable cost of serving a new customer's visit (materials, time); falls with "
         "customer tenure",
-        assumption="a modest variable share of the price (about 13 %), so costs move with "
+        assumption="a modest variable share of the price (about 9 %), so costs move with "
         "demand; checked over [0, 8]",
     )
     fixed_cost: float = P(
