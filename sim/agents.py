@@ -69,8 +69,12 @@ class Customer(RowAgent):
     need = Column("customers", doc="need type")
     last_firm = Column("customers", doc="firm of the previous visit (-1: none yet)")
     member = FirmMajorColumn("customers", doc="loyalty-programme membership per firm, shape (K,)")
-    satisfaction = Column("customers", doc="satisfaction at the latest visit")
-    visits = Column("customers", doc="visits so far")
+    satisfaction = Column(
+        "customers", doc="satisfaction with the firm visited last, smoothed over its visits"
+    )
+    tenure = Column("customers", doc="consecutive visits to the firm visited last")
+    recommend = Column("customers", doc="likelihood to recommend that firm, 0-10 (-1: none)")
+    visits = Column("customers", doc="visits so far (to any firm)")
     own_employee = Column("customers", doc="slot of the employee with whom there is rapport")
     rapport = Column("customers", doc="rapport with own employee (q-units)")
 

@@ -1,58 +1,115 @@
-"""Customer choice among competing firms and loyalty-programme enrolment.
+"""Customer choice among competing firms and the outside option; loyalty programmes.
 
-Multinomial logit (McFadden 1974): utility of firm k for a customer is the scaled
-attitude to k (built from past satisfaction and word of mouth), a habit/switching
-cost bonus for the firm visited last (Klemperer 1995), the value of programme
-membership at k, minus price disutility. A firm with no staff on duty is closed.
+Multinomial logit (McFadden 1974). When a customer's need arises, the utility of
+firm k is the scaled attitude to k (built from past satisfaction and word of
+mouth), a habit/switching-cost bonus for the firm visited last (Klemperer 1995),
+the value of programme membership at k, minus price disutility. Buying from no
+firm (doing without, doing it oneself, a firm outside the market) is an
+alternative with its own fixed utility, so total demand responds to quality,
+attitudes and prices, not only the split among firms. A firm with no staff on
+duty is closed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+OUTSIDE = -1  # the choice of no firm
+
+
+def relationship_maturity(tenure: np.ndarray, scale: float) -> np.ndarray:
+    """0 at a customer's first visit to a firm, rising toward 1 with consecutive visits.
+
+    ``tenure`` counts consecutive visits to the same firm including the current one;
+    the rise is 63 % complete after ``scale`` further visits.
+    """
+    return 1.0 - np.exp(-np.maximum(tenure - 1, 0) / scale)
+
+
+def regular_firm(last_firm: np.ndarray, satisfaction: np.ndarray, tolerance: float):
+    """The firm whose habit bonus applies: the last one, while the relationship
+    satisfaction stays at or above the adequate level (the zone of tolerance); below it
+    the customer shops around (-1: no regular firm)."""
+    return np.where(satisfaction >= tolerance, last_firm, -1)
+
+
+def membership_value(
+    member: np.ndarray,  # (K, n)
+    last_firm: np.ndarray,
+    spend: np.ndarray,
+    *,
+    loyalty_utility: np.ndarray,
+    reward: np.ndarray,
+    price: np.ndarray,
+    price_sensitivity: float,
+) -> np.ndarray:
+    """Choice utility (K, n) of programme membership: a non-monetary part plus the reward.
+
+    The reward is valued like a price cut of ``reward`` times what the member spends
+    there (their tenure-raised spend at the firm they frequent, base spend elsewhere),
+    so a programme changes behaviour in proportion to its size and the member's spend.
+    """
+    k = member.shape[0]
+    spend_at = np.where(np.arange(k)[:, None] == last_firm[None, :], spend[None, :], 1.0)
+    monetary = price_sensitivity * (reward * price)[:, None] * spend_at
+    return member * (loyalty_utility[:, None] + monetary)
+
 
 def choice_utilities(
     attitude: np.ndarray,
     last_firm: np.ndarray,
-    member: np.ndarray,
+    member_value: np.ndarray | float,
     *,
     sensitivity: float,
-    habit: float,
-    loyalty_utility: np.ndarray,
+    habit: float | np.ndarray,
     price_disutility: np.ndarray,
     open_firms: np.ndarray,
 ) -> np.ndarray:
-    """Utilities (K, n) for n choosing customers; ``attitude`` and ``member`` are (K, n).
+    """Utilities (K, n) for n choosing customers; ``attitude`` and ``member_value`` are (K, n).
+
+    ``habit`` is the bonus of the firm visited last: one number, or one per firm (K,).
 
     Everything is firm-major: the few firms are rows, so reductions across firms are
     elementwise operations on whole rows instead of many short inner loops.
     """
-    util = sensitivity * attitude + member * loyalty_utility[:, None] - price_disutility[:, None]
+    util = sensitivity * attitude + member_value - price_disutility[:, None]
     rows = np.flatnonzero(last_firm >= 0)
-    util[last_firm[rows], rows] += habit
+    util[last_firm[rows], rows] += np.broadcast_to(habit, util.shape[:1])[last_firm[rows]]
     util[~open_firms] = -np.inf
     return util
 
 
-def logit_choice(util: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Sample one firm per customer from softmax over firm-major utilities (K, n).
+def logit_choice(util: np.ndarray, u: np.ndarray, outside: float | None = None) -> np.ndarray:
+    """Sample one alternative per customer from softmax over firm-major utilities (K, n).
 
-    The inverse-CDF draw with uniforms ``u``: the chosen firm is the number of
+    With ``outside`` (the utility of buying from no firm) the outside option is a
+    further alternative after the firms; choosing it gives :data:`OUTSIDE` (-1).
+    The inverse-CDF draw with uniforms ``u``: the chosen alternative is the number of
     cumulative probabilities below ``u``. Running sums are accumulated row by row
     in firm order (the order ``np.cumsum`` would use).
     """
     k = util.shape[0]
-    weight = np.exp(util - util.max(axis=0))
+    top = util.max(axis=0)
+    if outside is not None:
+        top = np.maximum(top, outside)
+    weight = np.exp(util - top)
     total = weight[0].copy()
     for j in range(1, k):
         total += weight[j]
+    last = k - 1
+    if outside is not None:
+        total += np.exp(outside - top)
+        last = k
     chosen = np.zeros(util.shape[1], dtype=np.int64)
     running = weight[0].copy()
-    for j in range(k - 1):
+    for j in range(last):
         if j:
             running += weight[j]
         chosen += running / total < u
-    return np.minimum(chosen, k - 1)
+    chosen = np.minimum(chosen, last)
+    if outside is not None:
+        chosen[chosen == k] = OUTSIDE
+    return chosen
 
 
 def enrol_members(

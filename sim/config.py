@@ -113,10 +113,30 @@ class Meta(Section):
 
 
 class Market(Section):
-    firms: int = P(3, 2, 12, "firms", "Competing firms; firm 0 is the focal firm")
-    days: int = P(365, 1, 3650, "day", "Default simulated horizon (one step = one day)")
+    firms: int = P(
+        3,
+        2,
+        12,
+        "firms",
+        "Competing firms; firm 0 is the focal firm",
+        assumption="the focal firm and two rivals, a local market; checked over [2, 6]",
+    )
+    days: int = P(
+        365,
+        1,
+        3650,
+        "day",
+        "Default simulated horizon (one step = one day)",
+        assumption="a year, long enough for a window after the warm-up",
+    )
     warmup_days: int = P(
-        90, 0, 3000, "day", "Initial days excluded from summaries (transient from initialisation)"
+        90,
+        0,
+        3000,
+        "day",
+        "Initial days excluded from summaries (transient from initialisation)",
+        assumption="customer expectations converge within about 60 days (running mean of "
+        "the first visits); the staff side sets the rest of the transient",
     )
 
     @field_validator("warmup_days")
@@ -130,6 +150,10 @@ class Market(Section):
     competitor_structure: StructureName = Field(
         "linear",
         description="Feedback structure of the competitor firms (held fixed in comparisons)",
+        json_schema_extra={
+            "assumption": "rivals keep the conventional chain of command; the paired "
+            "comparison varies only the focal firm's structure"
+        },
     )
 
 
@@ -151,57 +175,196 @@ class Structures(Section):
 
 # ------------------------------------------------------------------------ customers
 class Customers(Section):
-    count: int = P(2000, 10, 5_000_000, "customers", "Customers in the market")
+    count: int = P(
+        2000,
+        10,
+        5_000_000,
+        "customers",
+        "Customers in the market",
+        assumption="a market small enough for fast paired runs; shares and rates are per "
+        "customer; checked over [400, 5000]",
+    )
     visit_rate: float = P(
-        0.1, 0.001, 1, "1/day", "Probability that a customer seeks the service on a given day"
+        0.1,
+        0.001,
+        1,
+        "1/day",
+        "Probability that a customer seeks the service on a given day (the need arises; "
+        "the customer may then buy from no firm)",
+        assumption="a service used about every ten days (personal services, food); "
+        "checked over [0.05, 0.3]",
     )
     needs: int = P(
-        4, 1, 16, "need types", "Distinct kinds of customer need an employee must learn to serve"
+        4,
+        1,
+        16,
+        "need types",
+        "Distinct kinds of customer need an employee must learn to serve",
+        assumption="a few kinds of need, so knowledge is specific but learnable; "
+        "checked over [1, 8]",
     )
     expectation_init: RangeType(0, 1) = R(
-        (0.45, 0.65), 0, 1, "q-units", "Initial service expectation, drawn uniformly"
+        (0.45, 0.65),
+        0,
+        1,
+        "q-units",
+        "Prior service expectation before any visit, drawn uniformly; it weighs as one "
+        "visit and is replaced by experience (see expectation_adaptation)",
+        assumption="around the quality the market delivers at the start; only the first "
+        "visit's surprise depends on it; checked over [0.3, 0.8]",
     )
     expectation_adaptation: float = P(
         0.15,
         0,
         1,
         "per visit",
-        "Weight of the latest experienced quality in the adapting expectation",
-        "Oliver 1980, J. Marketing Research (adaptation level)",
+        "Floor on the weight of the latest experienced quality in the adapting expectation "
+        "(a new customer averages all visits so far: weight 1/(visits + 1))",
+        assumption="form: adaptation level (Oliver 1980); value: expectations reflect the "
+        "last half-dozen visits; checked over [0.05, 0.4]",
     )
     disconfirmation_weight: float = P(
-        0.6,
+        0.4,
         0,
         3,
         "q-units per q-unit",
-        "Effect of disconfirmation (quality minus expectation) on satisfaction",
-        "Oliver 1980; Anderson & Sullivan 1993, Marketing Science",
+        "Effect of a positive surprise (quality above expectation) on satisfaction",
+        assumption="form: expectation-disconfirmation (Oliver 1980); value: a surprise "
+        "moves satisfaction a little less than quality itself; checked over [0.2, 1.2]",
+    )
+    negative_disconfirmation_ratio: float = P(
+        2.0,
+        1,
+        5,
+        "ratio",
+        "Weight of a negative surprise relative to a positive one of the same size",
+        assumption="form: negative disconfirmation weighs more (Anderson & Sullivan 1993); "
+        "value 2 is in the range of loss-aversion ratios (Tversky & Kahneman 1991), not "
+        "measured for satisfaction; checked over [1, 3]",
     )
     attitude_learning: float = P(
-        0.3, 0, 1, "per visit", "Weight of the latest satisfaction in the attitude to that firm"
+        0.3,
+        0,
+        1,
+        "per visit",
+        "Weight of the latest satisfaction in the attitude to that firm and in the "
+        "satisfaction with the current relationship",
+        assumption="recent visits dominate (about the last three); checked over [0.1, 0.6]",
     )
     attitude_init: RangeType(0, 1) = R(
-        (0.4, 0.6), 0, 1, "q-units", "Initial attitude to each firm, drawn uniformly"
+        (0.4, 0.6),
+        0,
+        1,
+        "q-units",
+        "Initial attitude to each firm, drawn uniformly",
+        assumption="neutral start, equal for all firms; checked over [0.3, 0.7]",
     )
     choice_sensitivity: float = P(
-        8.0,
+        0.25,
         0,
         50,
         "utility per q-unit",
-        "Logit scale of attitude in the choice among firms",
-        "McFadden 1974 (multinomial logit)",
+        "Logit scale of attitude in the choice among firms and the outside option",
+        "Rucci, Kirn & Quinn 1998, HBR (calibrated: +1 point of customer impression on a "
+        "100-point scale gives about +0.4-0.5 % revenue with the zone of tolerance; "
+        "tests/test_market.py)",
     )
     habit: float = P(
-        0.4,
+        0.8,
         0,
         5,
         "utility",
         "Utility bonus for the firm visited last (habit and switching cost)",
-        "Klemperer 1995, Rev. Economic Studies (switching costs)",
+        assumption="form: switching costs (Klemperer 1995); value: about half of the "
+        "visits come from customers whose previous visit was to the same firm; "
+        "checked over [0.2, 1.5]",
     )
-    price_sensitivity: float = P(0.01, 0, 1, "utility per cu", "Disutility of price in choice")
+    tolerance: float = P(
+        0.35,
+        0,
+        1,
+        "q-units",
+        "Adequate service level: below this relationship satisfaction the habit bonus for "
+        "the firm visited last is lost and the customer shops around",
+        assumption="form: zone of tolerance (Zeithaml, Berry & Parasuraman 1993); value: "
+        "a few per cent of relationships are below it at baseline, most after an overloaded "
+        "or unlucky spell; checked over [0.25, 0.45]",
+    )
+    price_sensitivity: float = P(
+        0.055,
+        0,
+        1,
+        "utility per cu",
+        "Disutility of price in choice (firms and the outside option compete on price)",
+        "Tellis 1988 and Bijmolt, van Heerde & Pieters 2005, J. Marketing Research "
+        "(meta-analytic mean brand-level price elasticities about -1.8 and -2.6): the value "
+        "gives the focal firm an own-price elasticity of visits of about -1.6 "
+        "(tests/test_market.py)",
+    )
+    outside_utility: float = P(
+        -2.2,
+        -20,
+        20,
+        "utility",
+        "Utility of buying from no firm (doing without, doing it oneself, firms outside "
+        "the market) when the need arises",
+        assumption="about one need in eight goes unserved by the market's firms at baseline; "
+        "checked over [-3, -1]",
+    )
+    tenure_spend_gain: float = P(
+        0.3,
+        0,
+        3,
+        "share of base spend",
+        "Rise of a customer's spend per visit with tenure (consecutive visits to the same "
+        "firm), reached after a few tenure_visits",
+        assumption="form: loyal customers buy more (Reichheld & Sasser 1990); value: "
+        "about +30 % per visit for a long-standing customer; checked over [0, 0.6]",
+    )
+    tenure_cost_saving: float = P(
+        0.3,
+        0,
+        1,
+        "share of serving cost",
+        "Fall of the cost to serve a visit with tenure (the customer knows the routine)",
+        assumption="form: long-standing customers cost less to serve (Reichheld & Sasser "
+        "1990); value: -30 % for a long-standing customer; checked over [0, 0.6]",
+    )
+    tenure_visits: float = P(
+        4.0,
+        0.5,
+        200,
+        "visits",
+        "Tenure scale: spend and cost to serve move 63 % of the way after this many "
+        "consecutive visits",
+        assumption="four consecutive visits, a couple of months for a regular at the "
+        "baseline visit rate; checked over [2, 12]",
+    )
+    recommend_midpoint: float = P(
+        0.45,
+        0,
+        1,
+        "q-units",
+        "Relationship satisfaction at which the likelihood to recommend is 5 of 10",
+        assumption="puts the baseline net promoter score near zero to slightly positive, "
+        "in the range reported for ordinary service firms; checked over [0.35, 0.55]",
+    )
+    recommend_slope: float = P(
+        8.0,
+        0,
+        50,
+        "logit per q-unit",
+        "Steepness of likelihood to recommend (0-10) in relationship satisfaction",
+        assumption="a 0.1 q-unit rise in satisfaction moves a passive customer about one "
+        "point on the 0-10 scale; checked over [4, 16]",
+    )
     feedback_base: float = P(
-        0.02, 0, 1, "probability per visit", "Chance of giving feedback after an unsurprising visit"
+        0.02,
+        0,
+        1,
+        "probability per visit",
+        "Chance of giving feedback after an unsurprising visit",
+        assumption="unprompted feedback is rare; checked over [0.005, 0.05]",
     )
     feedback_surprise: float = P(
         1.0,
@@ -210,7 +373,8 @@ class Customers(Section):
         "probability per q-unit",
         "Rise of the feedback probability with the size of the surprise |disconfirmation| "
         "(U-shaped in disconfirmation)",
-        "Anderson 1998, J. Service Research",
+        assumption="form: U-shaped (Anderson 1998, J. Service Research); value: a 0.2 "
+        "q-unit surprise adds 0.2 to the chance; checked over [0.5, 2]",
     )
     harshness: float = P(
         0.4,
@@ -218,7 +382,8 @@ class Customers(Section):
         1,
         "share",
         "Share of negative comments that point at the person rather than the task",
-        "Kluger & DeNisi 1996, Psychological Bulletin",
+        assumption="form: self-directed feedback harms (Kluger & DeNisi 1996); value: a "
+        "large minority of complaints are personal; checked over [0, 0.8]",
     )
 
 
@@ -230,6 +395,7 @@ class WordOfMouth(Section):
         "contacts",
         "Contacts per customer in the ring lattice before rewiring (even; at most "
         "customers - 1; rewiring that duplicates an edge drops it)",
+        assumption="a handful of people one talks to about such services; checked over [2, 12]",
     )
 
     @field_validator("degree")
@@ -245,13 +411,24 @@ class WordOfMouth(Section):
         1,
         "probability",
         "Watts-Strogatz rewiring probability of the social graph",
-        "Watts & Strogatz 1998, Nature",
+        assumption="form: small world (Watts & Strogatz 1998); value inside the "
+        "small-world regime; checked over [0.01, 0.3]",
     )
     threshold: float = P(
-        0.15, 0, 2, "q-units", "Surprise |disconfirmation| above which a customer may talk"
+        0.15,
+        0,
+        2,
+        "q-units",
+        "Surprise |disconfirmation| above which a customer may talk",
+        assumption="only clearly surprising visits are worth telling; checked over [0.05, 0.3]",
     )
     talk_probability: float = P(
-        0.3, 0, 1, "probability", "Chance that a surprised customer tells all contacts"
+        0.3,
+        0,
+        1,
+        "probability",
+        "Chance that a surprised customer tells all contacts",
+        assumption="checked over [0.1, 0.6]",
     )
     strength: float = P(
         0.03,
@@ -259,7 +436,8 @@ class WordOfMouth(Section):
         1,
         "q-units per message",
         "Shift of a listener's attitude to the firm talked about",
-        "Goldenberg, Libai & Muller 2001, Marketing Letters",
+        assumption="form: word of mouth through weak ties (Goldenberg, Libai & Muller "
+        "2001); value: one story weighs a tenth of one's own visit; checked over [0.01, 0.1]",
     )
     negativity: float = P(
         2.0,
@@ -267,15 +445,38 @@ class WordOfMouth(Section):
         5,
         "ratio",
         "Weight of negative relative to positive word of mouth",
-        "Anderson 1998, J. Service Research",
+        assumption="form: dissatisfied customers talk more (Anderson 1998); value: "
+        "checked over [1, 3]",
+    )
+    referral_probability: float = P(
+        0.1,
+        0,
+        1,
+        "probability per visit",
+        "Chance that a promoter (likelihood to recommend 9-10) recommends the firm to all "
+        "contacts after a visit (a positive message of size strength)",
+        assumption="form: loyal customers refer (Reichheld & Sasser 1990); value: a "
+        "promoter recommends about every tenth visit; checked over [0, 0.3]",
     )
 
 
 # ----------------------------------------------------------------- service encounter
 class Service(Section):
-    weight_skill: float = P(0.35, 0, 1, "q-units", "Weight of skill in encounter quality")
+    weight_skill: float = P(
+        0.35,
+        0,
+        1,
+        "q-units",
+        "Weight of skill in encounter quality",
+        assumption="the largest single driver; the four weights sum to 1; checked over [0.2, 0.5]",
+    )
     weight_knowledge: float = P(
-        0.25, 0, 1, "q-units", "Weight of knowledge of this customer's need"
+        0.25,
+        0,
+        1,
+        "q-units",
+        "Weight of knowledge of this customer's need",
+        assumption="checked over [0.1, 0.4]",
     )
     weight_effort: float = P(
         0.25,
@@ -283,13 +484,26 @@ class Service(Section):
         1,
         "q-units",
         "Weight of discretionary effort (engagement) in quality",
-        "Heskett et al. 1994, HBR",
+        assumption="form: effort links employee and customer (Heskett et al. 1994); value: "
+        "a raised engagement moves satisfaction about 0.4 units per unit, within a factor "
+        "of two of the Sears chain's 0.26 (Rucci, Kirn & Quinn 1998; tests/test_market.py); "
+        "checked over [0.15, 0.35]",
     )
     weight_rapport: float = P(
-        0.15, 0, 1, "q-units", "Weight of rapport with this particular customer"
+        0.15,
+        0,
+        1,
+        "q-units",
+        "Weight of rapport with this particular customer",
+        assumption="checked over [0.05, 0.3]",
     )
     capacity: float = P(
-        10, 1, 500, "customers per employee-day", "Visits an employee serves without time pressure"
+        10,
+        1,
+        500,
+        "customers per employee-day",
+        "Visits an employee serves without time pressure",
+        assumption="short personal-service visits; checked over [6, 20]",
     )
     overload_penalty: float = P(
         0.5,
@@ -297,9 +511,17 @@ class Service(Section):
         5,
         "q-units per unit overload",
         "Quality lost per unit of load above capacity (time pressure erodes quality)",
-        "Oliva & Sterman 2001, Management Science",
+        assumption="form: Oliva & Sterman 2001; value: double the load halves the "
+        "achievable quality; checked over [0.2, 1]",
     )
-    noise: float = P(0.08, 0, 1, "q-units (sd)", "Random variation of encounter quality")
+    noise: float = P(
+        0.08,
+        0,
+        1,
+        "q-units (sd)",
+        "Random variation of encounter quality",
+        assumption="checked over [0.04, 0.15]",
+    )
 
 
 # ------------------------------------------------------------------------ employees
@@ -571,7 +793,25 @@ class Policy(Section):
     )
     wage: float = P(120.0, 0, 10_000, "cu/day", "Daily wage per employee")
     supervisor_wage: float = P(180.0, 0, 10_000, "cu/day", "Daily wage per supervisor")
-    price: float = P(30.0, 0, 10_000, "cu/visit", "Price of one service visit")
+    price: float = P(
+        34.0,
+        0,
+        10_000,
+        "cu/visit",
+        "Base price of one service visit (a long-standing customer spends more per visit)",
+        assumption="with the wages and overheads gives a baseline return on sales near "
+        "10 %, typical of service firms; checked over [27, 36]",
+    )
+    serving_cost: float = P(
+        3.0,
+        0,
+        10_000,
+        "cu/visit",
+        "Variable cost of serving a new customer's visit (materials, time); falls with "
+        "customer tenure",
+        assumption="a modest variable share of the price (about 9 %), so costs move with "
+        "demand; checked over [0, 8]",
+    )
     fixed_cost: float = P(
         450.0, 0, 1e6, "cu/day per 1,000 customers", "Overheads (rent, systems), split among firms"
     )
@@ -593,13 +833,30 @@ class Policy(Section):
         json_schema_extra={"unit": "true/false", "source": "Seed: rewards frequency and spend"},
     )
     loyalty_reward: float = P(
-        0.05, 0, 0.5, "share of price", "Reward returned to programme members per visit"
+        0.05,
+        0,
+        0.5,
+        "share of spend",
+        "Reward returned to programme members per visit; members weigh it in choice like a "
+        "price cut of that size on their own spend",
+        assumption="typical programmes return a few per cent of spend; checked over [0, 0.15]",
     )
     loyalty_join_probability: float = P(
-        0.1, 0, 1, "probability per visit", "Chance a non-member joins after a visit"
+        0.1,
+        0,
+        1,
+        "probability per visit",
+        "Chance a non-member joins after a visit",
+        assumption="most regular customers join within a few months; checked over [0.05, 0.3]",
     )
     loyalty_utility: float = P(
-        0.5, 0, 5, "utility", "Choice utility of membership at the firm for a member"
+        0.2,
+        0,
+        5,
+        "utility",
+        "Non-monetary choice utility of membership (status, recognition), on top of the "
+        "reward's value",
+        assumption="smaller than the habit bonus; checked over [0, 0.5]",
     )
     loyalty_matching: float = P(
         0.4,
@@ -607,6 +864,8 @@ class Policy(Section):
         1,
         "probability",
         "Added chance that a member is served by the same employee as last time",
+        assumption="a programme that knows the member books them with their usual "
+        "employee; checked over [0, 0.6]",
     )
     customer_focus: float = P(
         0.3,
@@ -615,6 +874,7 @@ class Policy(Section):
         "probability",
         "Customer-focused organisation: chance a returning customer is served by their "
         "own employee",
+        assumption="checked over [0, 0.8]",
     )
     involvement: float = P(0.3, 0, 1, "share", "Employee involvement in planning and improvement")
 

@@ -5,7 +5,9 @@ discretionary effort (engagement; Heskett et al. 1994) and rapport with this
 customer, less a penalty for load above capacity (time pressure erodes quality;
 Oliva & Sterman 2001), plus noise. Satisfaction follows expectation-
 disconfirmation (Oliver 1980): quality plus a weighted surprise against the
-customer's adapting expectation.
+customer's adapting expectation, with negative surprises weighing more (Anderson
+& Sullivan 1993). Satisfaction with the current relationship drives the 0-10
+likelihood to recommend (net promoter score).
 """
 
 from __future__ import annotations
@@ -75,14 +77,36 @@ def encounter_quality(
 
 
 def disconfirmation_satisfaction(
-    quality: np.ndarray, expectation: np.ndarray, weight: float
+    quality: np.ndarray, expectation: np.ndarray, weight: float, negative_ratio: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Satisfaction = quality + weight * (quality - expectation), in [0, 1]; and the surprise."""
+    """Satisfaction in [0, 1] and the surprise s = quality - expectation.
+
+    satisfaction = quality + weight * s for s >= 0, quality + weight * negative_ratio * s
+    for s < 0: a shortfall hurts more than an equal pleasant surprise pleases
+    (Anderson & Sullivan 1993).
+    """
     surprise = quality - expectation
-    return np.clip(quality + weight * surprise, 0.0, 1.0), surprise
+    tilt = np.where(surprise < 0, weight * negative_ratio, weight)
+    return np.clip(quality + tilt * surprise, 0.0, 1.0), surprise
 
 
-def adapt(level: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+def expectation_rate(visits: np.ndarray, floor: float) -> np.ndarray:
+    """Weight of the latest visit in the expectation: 1/(visits + 1), at least ``floor``.
+
+    A new customer's prior counts as one visit and early expectations are the running
+    mean of what they experienced; later ones adapt at the floor rate (adaptation
+    level, Oliver 1980). This keeps the transient from the prior short.
+    """
+    return np.maximum(floor, 1.0 / (visits + 1.0))
+
+
+def likelihood_to_recommend(satisfaction: np.ndarray, midpoint: float, slope: float) -> np.ndarray:
+    """0-10 answer to "how likely are you to recommend ..." from relationship satisfaction."""
+    z = np.clip(slope * (satisfaction - midpoint), -50.0, 50.0)
+    return np.rint(10.0 / (1.0 + np.exp(-z))).astype(np.int64)
+
+
+def adapt(level: np.ndarray, target: np.ndarray, rate) -> np.ndarray:
     """Exponential adaptation of a level (expectation, attitude) toward the latest value."""
     return level + rate * (target - level)
 

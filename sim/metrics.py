@@ -36,6 +36,13 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric("disengaged_share", "share", "Staff actively disengaged", headline=True),
     Metric("satisfaction", "q-units", "Mean satisfaction of today's visits", "visits", True),
+    Metric(
+        "nps",
+        "points (-100..100)",
+        "Net promoter score of today's visitors: % likelihood to recommend 9-10 minus % 0-6",
+        "visits",
+        True,
+    ),
     Metric("quality", "q-units", "Mean encounter quality of today's visits", "visits"),
     Metric(
         "repeat_visit_rate",
@@ -47,7 +54,8 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "retention",
         "share",
-        "Of today's visitors who last came here, the share who came back",
+        "Of customers whose need arose today and who last came here, the share who came "
+        "back (buying from no firm counts as leaving)",
         "returning",
         True,
     ),
@@ -56,9 +64,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("visits", "visits/day", "Visits served"),
     Metric(
         "returning",
-        "visits/day",
-        "Today's visitors to any firm whose previous visit was to this firm (retention's "
-        "denominator; exceeds visits when the firm is losing customers)",
+        "customers/day",
+        "Customers whose need arose today and whose previous visit was to this firm (retention's "
+        "denominator; it counts the firm's previous customers wherever they went, so it exceeds "
+        "visits when the firm is losing customers)",
     ),
     Metric("revenue", "cu/day", "Revenue", headline=True),
     Metric("costs", "cu/day", "All costs"),

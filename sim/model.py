@@ -6,12 +6,14 @@ and its policies. Firm 0 is the focal firm whose structure is chosen at
 construction; competitors use ``market.competitor_structure``.
 
 Daily schedule (see docs/ODD.md, "Process overview and scheduling"):
- 1. customers who seek service today choose a firm (logit);
+ 1. customers whose need arises today choose a firm or none (logit with an
+    outside option);
  2. each visit is served by the customer's own employee or another on duty;
- 3. encounter quality -> satisfaction (expectation-disconfirmation) ->
-    expectation, attitude and rapport updates; loyalty-programme enrolment;
+ 3. encounter quality -> satisfaction (asymmetric expectation-disconfirmation)
+    -> expectation, attitude, rapport, tenure and likelihood-to-recommend
+    updates; loyalty-programme enrolment;
  4. some visits produce feedback, routed directly or to the supervisor;
- 5. surprised customers talk to their contacts (word of mouth);
+ 5. surprised customers talk to their contacts, promoters refer (word of mouth);
  6. supervisors whose review falls today pass on, drop, or coach;
  7. employees learn, and engagement moves toward its JD-R target;
  8. quits, vacancies and hires;
@@ -115,6 +117,8 @@ class ServiceProfitChainModel(mesa.Model):
             cfg.employees.rapport_gain * (1.0 + f.bonus_focus * bonus_rate), 1.0
         )
         self.supervisors_per_firm = np.bincount(s.supervisor_firm, minlength=k).astype(float)
+        # habit bonus of each firm for its last customers (a probe may raise one firm's)
+        self.habit = np.full(k, cfg.customers.habit)
         self.day = 0
         self._refresh_rosters()
 
@@ -216,23 +220,42 @@ class ServiceProfitChainModel(mesa.Model):
         cc = cfg.customers
         tally: dict[str, np.ndarray] = {}
 
-        # 1. who seeks service, and where (nobody is served while every firm is closed)
-        visitors = np.flatnonzero(st["visits"].random(C.n) < cc.visit_rate)
+        # 1. whose need arises today, and where they go: a firm or none (the outside
+        #    option; nobody is served while every firm is closed)
+        seekers = np.flatnonzero(st["visits"].random(C.n) < cc.visit_rate)
         if not self.open_firms.any():
-            visitors = visitors[:0]
-        n = visitors.size
-        prev = C.last_firm[visitors]
+            seekers = seekers[:0]
+        prev_all = C.last_firm[seekers]
+        if F.loyalty_programme.any():
+            member_value = choice.membership_value(
+                C.member[:, seekers],
+                prev_all,
+                1.0
+                + cc.tenure_spend_gain
+                * choice.relationship_maturity(C.tenure[seekers] + 1, cc.tenure_visits),
+                loyalty_utility=F.loyalty_utility,
+                reward=F.loyalty_reward,
+                price=F.price,
+                price_sensitivity=cc.price_sensitivity,
+            )
+        else:
+            member_value = 0.0
         util = choice.choice_utilities(
-            C.attitude[:, visitors],
-            prev,
-            C.member[:, visitors],
+            C.attitude[:, seekers],
+            choice.regular_firm(prev_all, C.satisfaction[seekers], cc.tolerance),
+            member_value,
             sensitivity=cc.choice_sensitivity,
-            habit=cc.habit,
-            loyalty_utility=F.loyalty_utility,
+            habit=self.habit,
             price_disutility=cc.price_sensitivity * F.price,
             open_firms=self.open_firms,
         )
-        chosen = choice.logit_choice(util, st["choice"].random(n))
+        pick = choice.logit_choice(util, st["choice"].random(seekers.size), cc.outside_utility)
+        buys = pick != choice.OUTSIDE
+        visitors, chosen, prev = seekers[buys], pick[buys], prev_all[buys]
+        n = visitors.size
+        # everyone whose last visit was here and who needed the service today, whether
+        # they came back, went to a rival or went nowhere
+        tally["returning"] = np.bincount(prev_all[prev_all >= 0], minlength=K).astype(float)
 
         # 2. who serves
         own = C.own_employee[visitors]
@@ -264,7 +287,7 @@ class ServiceProfitChainModel(mesa.Model):
             S.engagement[server],
             rapport_now,
             overload[server],
-            st["service"].normal(0.0, sv.noise, n),
+            st["service"].normal(0.0, sv.noise, seekers.size)[buys],
             weight_skill=sv.weight_skill,
             weight_knowledge=sv.weight_knowledge,
             weight_effort=sv.weight_effort,
@@ -272,10 +295,15 @@ class ServiceProfitChainModel(mesa.Model):
             overload_penalty=sv.overload_penalty,
         )
         satisfaction, surprise = encounter.disconfirmation_satisfaction(
-            quality, C.expectation[visitors], cc.disconfirmation_weight
+            quality,
+            C.expectation[visitors],
+            cc.disconfirmation_weight,
+            cc.negative_disconfirmation_ratio,
         )
         C.expectation[visitors] = encounter.adapt(
-            C.expectation[visitors], quality, cc.expectation_adaptation
+            C.expectation[visitors],
+            quality,
+            encounter.expectation_rate(C.visits[visitors], cc.expectation_adaptation),
         )
         C.attitude[chosen, visitors] = encounter.adapt(
             C.attitude[chosen, visitors], satisfaction, cc.attitude_learning
@@ -287,17 +315,39 @@ class ServiceProfitChainModel(mesa.Model):
         C.own_employee[visitors] = server
         C.own_generation[visitors] = S.generation[server]
         C.last_firm[visitors] = chosen
-        C.satisfaction[visitors] = satisfaction
+        # the relationship: tenure, satisfaction over its visits, likelihood to recommend
+        tenure = np.where(repeat, C.tenure[visitors] + 1, 1)
+        C.tenure[visitors] = tenure
+        relationship = np.where(
+            repeat,
+            encounter.adapt(C.satisfaction[visitors], satisfaction, cc.attitude_learning),
+            satisfaction,
+        )
+        C.satisfaction[visitors] = relationship
+        recommend = encounter.likelihood_to_recommend(
+            relationship, cc.recommend_midpoint, cc.recommend_slope
+        )
+        C.recommend[visitors] = recommend
         C.visits[visitors] += 1
         joined = choice.enrol_members(
             C.member, visitors, chosen, F.loyalty_join, st["loyalty"].random(n)
         )
         self.member_count += np.bincount(joined, minlength=K)
+        # long-standing customers spend more and cost less to serve (Reichheld & Sasser)
+        maturity = choice.relationship_maturity(tenure, cc.tenure_visits)
+        spend = 1.0 + cc.tenure_spend_gain * maturity
+        promoter, detractor = recommend >= 9, recommend <= 6
 
         tally["visits"] = np.bincount(chosen, minlength=K).astype(float)
-        tally["returning"] = np.bincount(prev[prev >= 0], minlength=K).astype(float)
         tally["retained"] = np.bincount(chosen[repeat], minlength=K).astype(float)
-        tally["members"] = np.bincount(chosen, weights=member_here, minlength=K)
+        tally["sales"] = np.bincount(chosen, weights=spend, minlength=K)
+        tally["member_sales"] = np.bincount(chosen, weights=spend * member_here, minlength=K)
+        tally["serve_units"] = np.bincount(
+            chosen, weights=1.0 - cc.tenure_cost_saving * maturity, minlength=K
+        )
+        tally["net_promoters"] = np.bincount(
+            chosen, weights=promoter.astype(float) - detractor, minlength=K
+        )
 
         # 4. feedback: who speaks up, and which way it goes
         fb = cfg.feedback
@@ -334,12 +384,15 @@ class ServiceProfitChainModel(mesa.Model):
         fb_items = np.bincount(item_firm, minlength=K).astype(float)
         direct_items = np.bincount(item_firm, weights=items.direct, minlength=K)
 
-        # 5. word of mouth from surprised customers
+        # 5. word of mouth from surprised customers, and referrals by promoters
         wm = cfg.word_of_mouth
+        r_wm = st["word_of_mouth"]
         loud = np.abs(surprise) > wm.threshold
-        talk = loud & (st["word_of_mouth"].random(n) < wm.talk_probability)
-        talkers = np.flatnonzero(talk)
+        talk = loud & (r_wm.random(n) < wm.talk_probability)
+        refer = promoter & ~talk & (r_wm.random(n) < wm.referral_probability)
+        talkers = np.flatnonzero(talk | refer)
         message = np.where(surprise[talkers] >= 0, wm.strength, -wm.strength * wm.negativity)
+        message[refer[talkers]] = wm.strength
         tf = chosen[talkers]
         listeners_per_talker = self.contact_counts[visitors[talkers]]
         wom.spread(C.attitude, *self.contacts, visitors[talkers], tf, message)
@@ -437,13 +490,15 @@ class ServiceProfitChainModel(mesa.Model):
         # 9. accounts and metrics
         sup_per_firm = self.supervisors_per_firm
         acc = finance.daily_accounts(
-            visits=tally["visits"],
-            member_visits=tally["members"],
+            sales=tally["sales"],
+            member_sales=tally["member_sales"],
+            serve_units=tally["serve_units"],
             repeat_served=np.bincount(S.firm, weights=repeat_served, minlength=K),
             staff_on_payroll=staff_on_payroll,
             supervisors=sup_per_firm,
             hires=np.bincount(S.firm[hires], minlength=K).astype(float),
             price=F.price,
+            serving_cost=F.serving_cost,
             loyalty_reward=F.loyalty_reward,
             repeat_bonus=F.repeat_bonus,
             wage=F.wage,
@@ -524,6 +579,7 @@ class ServiceProfitChainModel(mesa.Model):
             (n_on - hi - lo, n_on),
             (lo, n_on),
             (visit_sums[1], visits),
+            (100.0 * tally["net_promoters"], visits),
             (visit_sums[0], visits),
             (tally["retained"], visits),
             (tally["retained"], tally["returning"]),

@@ -27,13 +27,22 @@ def test_logit_choice_matches_softmax_probabilities():
 
 def test_habit_loyalty_price_and_closed_firms_enter_utility():
     att = np.full((3, 2), 0.5)  # firm-major
+    member = np.array([[False, False, True], [False, False, False]]).T
+    value = choice.membership_value(
+        member,
+        np.array([1, -1]),
+        np.array([1.0, 1.0]),
+        loyalty_utility=np.array([0.0, 0.0, 0.5]),
+        reward=np.zeros(3),
+        price=np.full(3, 30.0),
+        price_sensitivity=0.05,
+    )
     util = choice.choice_utilities(
         att.copy(),
         np.array([1, -1]),
-        np.array([[False, False, True], [False, False, False]]).T,
+        value,
         sensitivity=8.0,
         habit=0.4,
-        loyalty_utility=np.array([0.0, 0.0, 0.5]),
         price_disutility=np.array([0.3, 0.0, 0.0]),
         open_firms=np.array([True, True, False]),
     )
@@ -44,6 +53,44 @@ def test_habit_loyalty_price_and_closed_firms_enter_utility():
     assert np.isneginf(util[2]).all()
     chosen = choice.logit_choice(util, rng().random(2))
     assert (chosen != 2).all()
+
+
+def test_outside_option_is_chosen_with_its_logit_probability():
+    util = np.tile(np.array([[0.0], [1.0]]), (1, 200_000))
+    chosen = choice.logit_choice(util, rng().random(200_000), outside=0.5)
+    w = np.exp([0.0, 1.0, 0.5])
+    p = w / w.sum()
+    freq = np.array([(chosen == 0).mean(), (chosen == 1).mean(), (chosen == -1).mean()])
+    # binomial sd at n=200k is below 0.0012; allow 5 sd
+    assert np.allclose(freq, p, atol=0.006)
+    closed = np.full((2, 5), -np.inf)
+    assert (choice.logit_choice(closed, rng().random(5), outside=0.0) == -1).all()
+
+
+def test_loyalty_reward_is_valued_in_proportion_to_its_size_and_the_members_spend():
+    member = np.ones((2, 3), dtype=bool)
+    last = np.array([0, 0, 1])
+    spend = np.array([1.0, 1.3, 1.3])
+    kw = dict(loyalty_utility=np.zeros(2), price=np.full(2, 30.0), price_sensitivity=0.05)
+    small = choice.membership_value(member, last, spend, reward=np.full(2, 0.05), **kw)
+    big = choice.membership_value(member, last, spend, reward=np.full(2, 0.10), **kw)
+    assert big == pytest.approx(2 * small)
+    assert small[0, 1] == pytest.approx(1.3 * small[0, 0])  # bigger spender, bigger reward
+    assert small[1, 0] == pytest.approx(0.05 * 0.05 * 30)  # base spend where not a regular
+    none = choice.membership_value(~member, last, spend, reward=np.full(2, 0.1), **kw)
+    assert not none.any()
+
+
+def test_habit_holds_only_inside_the_zone_of_tolerance():
+    last = np.array([0, 1, 2, -1])
+    sat = np.array([0.6, 0.34, 0.35, np.nan])
+    assert choice.regular_firm(last, sat, 0.35).tolist() == [0, -1, 2, -1]
+
+
+def test_relationship_maturity_rises_from_zero_with_consecutive_visits():
+    g = choice.relationship_maturity(np.array([1, 2, 5, 50]), 4.0)
+    assert g[0] == 0.0 and np.all(np.diff(g) > 0) and g[-1] < 1.0
+    assert g[2] == pytest.approx(1 - np.exp(-1.0))
 
 
 def test_enrolment_only_where_a_programme_exists():
@@ -106,6 +153,26 @@ def test_disconfirmation_satisfaction():
     )
     assert surprise == pytest.approx([0.2, 0.0, -0.2])
     assert sat == pytest.approx([0.7, 0.6, 0.5])  # same quality, lower expectation: happier
+
+
+def test_negative_surprises_weigh_more_than_positive_ones():
+    q, e = np.array([0.6, 0.6]), np.array([0.5, 0.7])
+    sat, surprise = encounter.disconfirmation_satisfaction(q, e, 0.4, 2.0)
+    assert surprise == pytest.approx([0.1, -0.1])
+    gain, loss = sat[0] - 0.6, 0.6 - sat[1]
+    assert gain == pytest.approx(0.04) and loss == pytest.approx(0.08)  # loss = 2 x gain
+
+
+def test_expectations_average_early_visits_then_adapt_at_the_floor():
+    rate = encounter.expectation_rate(np.array([0, 1, 3, 20]), 0.15)
+    assert rate == pytest.approx([1.0, 0.5, 0.25, 0.15])
+
+
+def test_likelihood_to_recommend_rises_with_satisfaction_on_a_0_to_10_scale():
+    ltr = encounter.likelihood_to_recommend(np.linspace(0, 1, 101), 0.45, 8.0)
+    assert ltr.dtype.kind == "i" and ltr.min() >= 0 and ltr.max() <= 10
+    assert np.all(np.diff(ltr) >= 0) and ltr[0] <= 1 and ltr[-1] >= 9
+    assert encounter.likelihood_to_recommend(np.array([0.45]), 0.45, 8.0)[0] == 5
 
 
 def test_workload_and_rapport():
@@ -355,13 +422,15 @@ def test_knowledge_learning_and_drift():
 def test_daily_accounts_add_up():
     one = np.ones(2)
     acc = finance.daily_accounts(
-        visits=np.array([10.0, 0.0]),
-        member_visits=np.array([4.0, 0.0]),
+        sales=np.array([11.0, 0.0]),  # 10 visits, one by a long-standing big spender
+        member_sales=np.array([4.0, 0.0]),
+        serve_units=np.array([9.5, 0.0]),
         repeat_served=np.array([5.0, 0.0]),
         staff_on_payroll=np.array([2.0, 2.0]),
         supervisors=one,
         hires=np.array([1.0, 0.0]),
         price=30 * one,
+        serving_cost=2 * one,
         loyalty_reward=np.array([0.1, 0.0]),
         repeat_bonus=2 * one,
         wage=50 * one,
@@ -370,10 +439,11 @@ def test_daily_accounts_add_up():
         training_cost=50 * one,
         fixed_cost=10 * one,
     )
-    assert acc["revenue"].tolist() == [300.0, 0.0]
-    assert acc["costs"][0] == pytest.approx(100 + 80 + 10 + 12 + 150 + 10)
-    assert acc["profit"][0] == pytest.approx(300 - 362)
-    assert acc["return_on_sales"][0] == pytest.approx(-62 / 300)
+    assert acc["revenue"].tolist() == [330.0, 0.0]
+    assert acc["serving_cost"][0] == pytest.approx(19.0)
+    assert acc["costs"][0] == pytest.approx(100 + 80 + 19 + 10 + 12 + 150 + 10)
+    assert acc["profit"][0] == pytest.approx(330 - 381)
+    assert acc["return_on_sales"][0] == pytest.approx(-51 / 330)
     assert np.isnan(acc["return_on_sales"][1])
 
 
