@@ -7,9 +7,9 @@ of a small market whose supervisors, structure and customers are drawn at random
 over realistic ranges; the *intervention* is a customer-feedback programme added to
 the feedback customers give of their own accord (a survey after ``SURVEY`` of visits;
 the same market, seed and people without it is the control), as Kluger & DeNisi's
-interventions were added to the feedback people already had. Performance is the quality of the focal firm's encounters over the
-measurement window; the effect is the standardised mean difference (Cohen's d,
-pooled encounter-level sd), paired by seed.
+interventions were added to the feedback people already had. Performance is the
+quality of the focal firm's encounters over the measurement window; the effect is the
+standardised mean difference (Cohen's d, pooled encounter-level sd), paired by seed.
 
     python -m experiments.feedback_interventions --units 40
 """

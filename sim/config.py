@@ -496,8 +496,9 @@ class Engagement(Section):
         10,
         "logit",
         "Job balance of the typical (baseline) job: levers act relative to it",
-        assumption="the mean job balance of the baseline market (linear, style 0.3; measured 1.49-1.51), "
-        "so the intercept alone sets the baseline shares; checked over [1.0, 2.0]",
+        assumption="the mean job balance of the baseline market (linear, style 0.3; "
+        "measured 1.49-1.51), so the intercept alone sets the baseline shares; checked "
+        "over [1.0, 2.0]",
     )
     autonomy: float = P(
         1.2,

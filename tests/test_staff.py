@@ -225,7 +225,7 @@ def _perturbed(p):
         return [lo + shift, hi + shift]
     target = p.high if (p.high - p.default) >= (p.default - p.low) else p.low
     value = p.default + 0.6 * (target - p.default)
-    return int(round(value)) if isinstance(p.default, int) else value
+    return round(value) if isinstance(p.default, int) else value
 
 
 def test_every_owned_parameter_has_a_basis():
