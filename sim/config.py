@@ -392,7 +392,7 @@ class Employees(Section):
         "[0, 0.04]",
     )
     disposition_sd: float = P(
-        0.7,
+        0.4,
         0,
         5,
         "logit (sd)",
@@ -469,7 +469,7 @@ class Engagement(Section):
     """
 
     baseline: float = P(
-        0.19,
+        0.24,
         -5,
         5,
         "logit",
@@ -480,15 +480,15 @@ class Engagement(Section):
         "actively disengaged)",
     )
     span: float = P(
-        0.8,
+        0.65,
         0.05,
         5,
         "logit",
         "Largest shift of the engagement logit the job itself can make, either way (the "
         "job's effect saturates): no single lever engages everyone",
-        assumption="bounds the engaged share under the best job near the ~70 % Gallup reports "
-        "for its best workplaces (2017: 70 % at the best-practice clients); checked over "
-        "[0.5, 1.2]",
+        assumption="bounds the engaged share under any single lever below the ~70 % Gallup "
+        "reports for its best workplaces, and above a few % under the worst; checked over "
+        "[0.4, 1.0]",
     )
     reference: float = P(
         1.5,

@@ -107,6 +107,12 @@ def test_feedback_latency_follows_the_channel():
 
 
 def test_overload_erodes_quality():
-    thin = focal({"firm.policy.staff_per_1000_customers": 4.0}, "linear", "quality")
+    # staffing follows demand toward the target load, so a thin firm is one that staffs for
+    # more than its capacity, not only one that starts short
+    thin = focal(
+        {"firm.policy.staff_per_1000_customers": 4.0, "firm.policy.target_load": 1.8},
+        "linear",
+        "quality",
+    )
     full = focal({}, "linear", "quality")
     assert (thin < full).all()

@@ -254,3 +254,39 @@ def test_every_owned_parameter_changes_some_output():
         if df.drop(columns=["day", "firm"]).equals(ref_cache[key].drop(columns=["day", "firm"])):
             inert.append((p.path, value))
     assert not inert, inert
+
+
+# ------------------------------------------------------------ neither structure wins
+GOOD_FILTER = {
+    "firm.supervisor.style": 0.0,
+    "firm.supervisor.style_sd": 0.0,
+    "firm.supervisor.filter_fidelity": 1.0,
+    "firm.supervisor.pass_rate": 1.0,
+    "firm.supervisor.review_cadence_days": 1,
+    "firm.supervisor.specificity": 1.0,
+    "firm.supervisor.capacity": 100000,
+}
+
+
+@pytest.mark.slow
+def test_regions_where_each_structure_wins():
+    """Neither structure is wired to win. With harsh customers and a coaching, faithful, fast
+    filter, linear matches or beats triangular on engagement (mean paired gap below +0.01);
+    with mild customers and a controlling supervisor, triangular wins clearly (every pair
+    above +0.01, 3 seeds)."""
+    seeds = (61, 62, 63)
+
+    def gaps(ov):
+        out = []
+        for s in seeds:
+            tri = _window(ov, "triangular", s, firm=0)["engagement_mean"].mean()
+            lin = _window(ov, "linear", s, firm=0)["engagement_mean"].mean()
+            out.append(tri - lin)
+        return np.array(out)
+
+    coach = gaps(
+        {**GOOD_FILTER, "customers.harshness": 0.9, "feedback.after_the_fact_coaching": 0.3}
+    )
+    assert coach.mean() < 0.01, coach
+    control = gaps({"firm.supervisor.style": 0.8, "customers.harshness": 0.1})
+    assert (control > 0.01).all(), control
