@@ -205,7 +205,21 @@ NEEDS = {
     "firm.policy.bonus_focus": {"firm.policy.repeat_bonus": 5.0},
     "feedback.survey_response": {"feedback.survey_invitation": 0.3},
     "feedback.member_feedback_multiplier": {"firm.policy.loyalty_programme": True},
+    "engagement.reward": {"firm.policy.repeat_bonus": 5.0},
+    # quits are rare events: make them frequent enough for a 60-day check to see them
+    "workforce.disengagement_quit_factor": {"workforce.labour_market_tightness": 5.0},
+    "workforce.newcomer_quit_excess": {"workforce.labour_market_tightness": 5.0},
 }
+# values chosen by hand: the two cuts must stay ordered; a small firm has one team unless
+# the span is small
+SPECIAL = {
+    "employees.engaged_threshold": 0.7,
+    "employees.disengaged_threshold": 0.45,
+    "firm.supervisor.span_of_control": 2,
+}
+
+
+MIXED = 0.5  # focal direct share: both the relay and the direct channel carry items
 
 
 def _owned():
@@ -238,18 +252,17 @@ def test_every_owned_parameter_has_a_basis():
 @pytest.mark.slow
 def test_every_owned_parameter_changes_some_output():
     """Perturb each parameter (60 % of the way to the far end of its range) in a small
-    short market and require some daily output to move."""
+    short market, the focal firm half linear and half triangular so that every channel is
+    in use, and require some daily output to move."""
     ref_cache = {}
     inert = []
     for p in _owned():
         need = NEEDS.get(p.path, {})
         key = tuple(sorted(need.items()))
         if key not in ref_cache:
-            ref_cache[key] = run_one(RunSpec(_scenario(need, 600, 10), "linear", 2, 60))
-        value = _perturbed(p)
-        if p.path == "employees.disengaged_threshold":
-            value = 0.45
-        df = run_one(RunSpec(_scenario({**need, p.path: value}, 600, 10), "linear", 2, 60))
+            ref_cache[key] = run_one(RunSpec(_scenario(need, 600, 10), MIXED, 2, 60))
+        value = SPECIAL.get(p.path, _perturbed(p))
+        df = run_one(RunSpec(_scenario({**need, p.path: value}, 600, 10), MIXED, 2, 60))
         if df.drop(columns=["day", "firm"]).equals(ref_cache[key].drop(columns=["day", "firm"])):
             inert.append((p.path, value))
     assert not inert, inert
