@@ -383,15 +383,17 @@ def test_the_job_moves_engagement_within_bounds():
 def test_self_directed_criticism_and_the_bonus_focus_shape_effort():
     e = np.full(3, 0.6)
     calm = engagement.effort(
-        e, np.zeros(3), np.array([True, False, True]), self_attention=0.3, half=0.5, bonus_shift=0.0
+        e, np.zeros(3), np.array([True, False, True]), self_attention=0.3, bonus_shift=0.0
     )
     assert calm == pytest.approx(e)
     stung = engagement.effort(
-        e, np.full(3, 0.5), np.zeros(3, bool), self_attention=0.3, half=0.5, bonus_shift=0.0
+        e, np.full(3, 0.5), np.zeros(3, bool), self_attention=0.3, bonus_shift=0.0
     )
-    assert stung == pytest.approx(0.6 * (1 - 0.3 * 0.5))
+    assert stung == pytest.approx(0.6 * np.exp(-0.3 * 0.5))
+    # the same attention is missing from learning
+    assert engagement.task_focus(np.array([0.5]), 0.3)[0] == pytest.approx(np.exp(-0.15))
     tilted = engagement.effort(
-        e, np.zeros(3), np.array([True, False, True]), self_attention=0.3, half=0.5, bonus_shift=0.2
+        e, np.zeros(3), np.array([True, False, True]), self_attention=0.3, bonus_shift=0.2
     )
     assert tilted == pytest.approx([0.72, 0.48, 0.72])
 
