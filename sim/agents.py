@@ -93,6 +93,9 @@ class Employee(RowAgent):
     generation = Column("staff")
     tenure = Column("staff", doc="days in the job")
     skill = Column("staff")
+    mastery = Column("staff", doc="skill this person's learning curve approaches")
+    sensitivity = Column("staff", doc="how strongly the job's resources and demands reach them")
+    disposition = Column("staff", doc="stable individual engagement level (logit)")
     knowledge = Column("staff", doc="knowledge of each need type, shape (needs,)")
     engagement = Column("staff")
     control = Column("staff", doc="supervisory control exerted on this employee")
@@ -130,6 +133,11 @@ class Supervisor(RowAgent):
     @property
     def settings(self):
         return self.model.firm_configs[self.firm].supervisor
+
+    @property
+    def style(self) -> float:
+        """This supervisor's own style (spread around the firm's)."""
+        return float(self.model.staff.supervisor_style[self.row])
 
     @property
     def team(self) -> list[Employee]:

@@ -176,13 +176,14 @@ class Structures(Section):
 # ------------------------------------------------------------------------ customers
 class Customers(Section):
     count: int = P(
-        2000,
+        6000,
         10,
         5_000_000,
         "customers",
         "Customers in the market",
-        assumption="a market small enough for fast paired runs; shares and rates are per "
-        "customer; checked over [400, 5000]",
+        assumption="large enough for about 30 staff in 4 teams per firm at 15 staff per 1,000 "
+        "customers (turnover and engagement shares are not single-person steps); shares and "
+        "rates are per customer; checked over [2000, 6000]",
     )
     visit_rate: float = P(
         0.1,
@@ -526,15 +527,41 @@ class Service(Section):
 
 # ------------------------------------------------------------------------ employees
 class Employees(Section):
-    skill_init: RangeType(0, 1) = R((0.5, 0.9), 0, 1, "q-units", "Initial skill of the staff")
+    skill_init: RangeType(0, 1) = R(
+        (0.5, 0.9),
+        0,
+        1,
+        "q-units",
+        "Skill of the initial staff: the newest at the low end, rising along the learning "
+        "curve with tenure toward the high end",
+        assumption="a frontline range between a trainee and a practised hand; checked over "
+        "[0.3, 0.7] to [0.7, 1.0]",
+    )
     knowledge_init: RangeType(0, 1) = R(
-        (0.3, 0.6), 0, 1, "q-units", "Initial knowledge of each need type"
+        (0.3, 0.6),
+        0,
+        1,
+        "q-units",
+        "Initial knowledge of each need type",
+        assumption="partial knowledge of customers' needs; checked over [0.1, 0.4] to [0.5, 0.8]",
     )
     engagement_init: RangeType(0, 1) = R(
-        (0.3, 0.8), 0, 1, "q-units", "Initial engagement of the staff"
+        (0.3, 0.8),
+        0,
+        1,
+        "q-units",
+        "Initial engagement of the staff (forgotten within the warm-up)",
+        assumption="spans the three Gallup groups; the measured window starts after "
+        "engagement has relaxed to its targets; checked over [0.2, 0.5] to [0.5, 0.9]",
     )
     learning_rate: float = P(
-        0.01, 0, 0.5, "1/day", "Daily skill growth toward mastery (learning ramp)"
+        0.01,
+        0,
+        0.5,
+        "1/day",
+        "Daily skill growth toward mastery: the learning curve over tenure",
+        assumption="closes 63 % of a new hire's skill gap in about 100 days, i.e. a few months "
+        "to proficiency in a frontline service job; checked over [0.003, 0.03]",
     )
     knowledge_gain: float = P(
         0.08,
@@ -542,10 +569,16 @@ class Employees(Section):
         1,
         "share of gap per item",
         "Knowledge of a need gained from one fully clear, specific feedback item",
-        "Hackman & Oldham 1976 (knowledge of results)",
+        assumption="form: knowledge of results (Hackman & Oldham 1976); value: a dozen clear "
+        "comments close most of the gap; checked over [0.03, 0.2]",
     )
     knowledge_decay: float = P(
-        0.004, 0, 0.2, "1/day", "Daily loss of need knowledge as customers' needs drift"
+        0.004,
+        0,
+        0.2,
+        "1/day",
+        "Daily loss of need knowledge as customers' needs drift",
+        assumption="half-life of about six months; checked over [0.001, 0.01]",
     )
     observation_learning: float = P(
         0.004,
@@ -553,22 +586,56 @@ class Employees(Section):
         0.1,
         "1/day",
         "Daily need learning from watching a role-model supervisor (times role_model)",
-        "Bandura 1977 (social learning)",
+        assumption="form: social learning (Bandura 1977); value: about as fast as needs drift; "
+        "checked over [0, 0.01]",
     )
     rapport_gain: float = P(
-        0.25, 0, 1, "share of gap per visit", "Rapport built by one repeat encounter"
+        0.25,
+        0,
+        1,
+        "share of gap per visit",
+        "Rapport built by one repeat encounter",
+        assumption="a few repeat encounters with the same employee build most of the "
+        "relationship; checked over [0.1, 0.5]",
     )
     engagement_rate: float = P(
-        0.05, 0, 1, "1/day", "Daily speed at which engagement moves toward its JD-R target"
+        0.05,
+        0,
+        1,
+        "1/day",
+        "Daily speed at which engagement moves toward its JD-R target",
+        assumption="engagement follows a change in the job within weeks (time constant about "
+        "20 days); checked over [0.02, 0.15]",
     )
-    engagement_noise: float = P(0.02, 0, 0.5, "q-units (sd)", "Daily idiosyncratic mood shocks")
+    engagement_noise: float = P(
+        0.02,
+        0,
+        0.5,
+        "q-units (sd)",
+        "Daily idiosyncratic mood shocks",
+        assumption="day-to-day fluctuation of state engagement around its level; checked over "
+        "[0, 0.04]",
+    )
     disposition_sd: float = P(
-        0.45,
+        0.4,
         0,
         5,
         "logit (sd)",
-        "Spread of stable individual differences in engagement (trait affect)",
-        "Judge, Heller & Mount 2002 (dispositional job satisfaction)",
+        "Spread of stable individual differences in engagement (trait affect); with "
+        "engagement.baseline calibrated so the baseline market has about 1/3 engaged and 1/6 "
+        "actively disengaged (experiments/calibrate_engagement.py)",
+        "Calibrated to Gallup, State of the American Workplace 2017 (33 % engaged, 16 % "
+        "actively disengaged); form: Judge, Heller & Mount 2002",
+    )
+    sensitivity_sd: float = P(
+        0.5,
+        0,
+        3,
+        "log-ratio (sd)",
+        "Spread of individual sensitivity to the job's resources and demands (lognormal, "
+        "median 1): some people respond strongly to a lever, some hardly at all",
+        assumption="individual differences in how much resources matter (Bakker & Demerouti "
+        "2007); bounds the share a single lever can engage; checked over [0, 1]",
     )
     feedback_half_saturation: float = P(
         0.5,
@@ -576,6 +643,7 @@ class Employees(Section):
         100,
         "items/day",
         "Recent feedback rate at which a feedback resource or demand reaches half its effect",
+        assumption="half the effect at one comment every two days; checked over [0.2, 1.5]",
     )
     trace_decay: float = P(
         0.1,
@@ -584,9 +652,16 @@ class Employees(Section):
         "1/day",
         "Daily fading of recent feedback traces (recognition, meaning, growth, sting, reward, "
         "queued harsh comments) and relaxation of control toward the supervisor's style",
+        assumption="feedback is remembered for about ten days; checked over [0.05, 0.3]",
     )
     engaged_threshold: float = P(
-        0.62, 0, 1, "q-units", "Engagement at or above which an employee counts as engaged"
+        0.62,
+        0,
+        1,
+        "q-units",
+        "Engagement at or above which an employee counts as engaged",
+        assumption="a cut on the 0-1 scale, symmetric with disengaged_threshold about 0.5; the "
+        "shares are calibrated through engagement.baseline; checked over [0.58, 0.66]",
     )
     disengaged_threshold: float = P(
         0.38,
@@ -594,7 +669,8 @@ class Employees(Section):
         1,
         "q-units",
         "Engagement below which an employee counts as actively disengaged",
-        "Gallup engagement categories",
+        assumption="a cut symmetric with engaged_threshold (Gallup's three groups); checked "
+        "over [0.34, 0.42]",
     )
 
     @field_validator("disengaged_threshold")
@@ -606,18 +682,48 @@ class Employees(Section):
         return value
 
 
+_JDR = "form: Job Demands-Resources (Bakker & Demerouti 2007)"
+
+
 class Engagement(Section):
-    """Job Demands-Resources weights: target engagement = logistic(sum)."""
+    """Job Demands-Resources weights.
+
+    The job balance J = sum(resources) - sum(demands) acts on engagement relative to the
+    typical job (``reference``), bounded by ``span`` and scaled by each person's
+    sensitivity: target = logistic(baseline + disposition + s * span * tanh((J - ref)/span)).
+    """
 
     baseline: float = P(
-        -0.98,
+        0.24,
         -5,
         5,
         "logit",
-        "Intercept of the JD-R engagement target; calibrated with disposition_sd so the "
-        "baseline market has 1/3 engaged and about 1/6 actively disengaged "
-        "(experiments/calibrate_engagement.py)",
-        "Gallup State of the Global Workplace",
+        "Intercept of the engagement target (for the typical job); calibrated with "
+        "employees.disposition_sd so the baseline market has 1/3 engaged and about 1/6 "
+        "actively disengaged on the steady-state window (experiments/calibrate_engagement.py)",
+        "Calibrated to Gallup, State of the American Workplace 2017 (33 % engaged, 16 % "
+        "actively disengaged)",
+    )
+    span: float = P(
+        0.65,
+        0.05,
+        5,
+        "logit",
+        "Largest shift of the engagement logit the job itself can make, either way (the "
+        "job's effect saturates): no single lever engages everyone",
+        assumption="bounds the engaged share under any single lever below the ~70 % Gallup "
+        "reports for its best workplaces, and above a few % under the worst; checked over "
+        "[0.4, 1.0]",
+    )
+    reference: float = P(
+        1.5,
+        -10,
+        10,
+        "logit",
+        "Job balance of the typical (baseline) job: levers act relative to it",
+        assumption="the mean job balance of the baseline market (linear, style 0.3; "
+        "measured 1.49-1.51), so the intercept alone sets the baseline shares; checked "
+        "over [1.0, 2.0]",
     )
     autonomy: float = P(
         1.2,
@@ -625,18 +731,28 @@ class Engagement(Section):
         5,
         "logit per unit",
         "Resource: autonomy (1 - supervisory control)",
-        "Bakker & Demerouti 2007; Hackman & Oldham 1976",
+        assumption=f"{_JDR}; the strongest structural resource (Hackman & Oldham 1976); "
+        "checked over [0.6, 1.8]",
     )
     recognition: float = P(
-        0.8, 0, 5, "logit per unit", "Resource: recent praise heard", "Bakker & Demerouti 2007"
+        0.8,
+        0,
+        5,
+        "logit per unit",
+        "Resource: recent praise heard",
+        assumption=f"{_JDR}; checked over [0.4, 1.2]",
     )
     meaning: float = P(
         0.8,
         0,
         5,
         "logit per unit",
-        "Resource: hearing the customers served directly",
-        "Grant 2008, J. Applied Psychology",
+        "Resource: hearing the customers served (directly, or as stories the supervisor "
+        "relays at feedback.relayed_meaning of the effect)",
+        assumption="form: contact with beneficiaries raises motivation (Grant 2008, J. Applied "
+        "Psychology); no published value on this scale. The engagement gap leans on it: "
+        "paired gap -0.044 at 0 and +0.015 at 1.6 in the one-at-a-time check "
+        "(docs/assumption_checks.csv); checked over [0, 1.6]",
     )
     growth: float = P(
         0.4,
@@ -644,16 +760,32 @@ class Engagement(Section):
         5,
         "logit per unit",
         "Resource: task-focused critical feedback (knowledge of results)",
-        "Kluger & DeNisi 1996",
+        assumption="form: feedback about the task helps (Kluger & DeNisi 1996); half the "
+        "weight of praise; checked over [0, 0.8]",
     )
     support: float = P(
-        0.6, 0, 5, "logit per unit", "Resource: a coaching supervisor", "Bakker & Demerouti 2007"
+        0.6,
+        0,
+        5,
+        "logit per unit",
+        "Resource: a coaching supervisor",
+        assumption=f"{_JDR}; checked over [0.3, 1.2]",
     )
     involvement: float = P(
-        0.8, 0, 5, "logit per unit", "Resource: involvement in planning and improvement"
+        0.8,
+        0,
+        5,
+        "logit per unit",
+        "Resource: involvement in planning and improvement",
+        assumption=f"{_JDR}; checked over [0.4, 1.2]",
     )
     reward: float = P(
-        0.8, 0, 5, "logit per unit", "Resource: bonus earned relative to the daily wage"
+        0.8,
+        0,
+        5,
+        "logit per unit",
+        "Resource: bonus earned relative to the daily wage",
+        assumption=f"{_JDR}; checked over [0.4, 1.2]",
     )
     workload: float = P(
         1.5,
@@ -661,10 +793,15 @@ class Engagement(Section):
         5,
         "logit per unit",
         "Demand: load above capacity",
-        "Bakker & Demerouti 2007; Oliva & Sterman 2001",
+        assumption=f"{_JDR}; time pressure (Oliva & Sterman 2001); checked over [0.75, 2.25]",
     )
     control: float = P(
-        1.0, 0, 5, "logit per unit", "Demand: supervisory control (micro-management)"
+        1.0,
+        0,
+        5,
+        "logit per unit",
+        "Demand: supervisory control (micro-management)",
+        assumption=f"{_JDR}; checked over [0.5, 1.5]",
     )
     sting: float = P(
         2.0,
@@ -672,29 +809,93 @@ class Engagement(Section):
         10,
         "logit per unit",
         "Demand: recent self-directed (harsh) criticism",
-        "Kluger & DeNisi 1996",
+        assumption="form: feedback aimed at the self hurts (Kluger & DeNisi 1996); no published "
+        "value on this scale. The engagement gap leans on it: +0.031 at 0 and -0.050 at 4 "
+        "in the one-at-a-time check (docs/assumption_checks.csv); checked over [0, 4]",
     )
 
 
 class Workforce(Section):
     base_quit_rate: float = P(
-        0.0008, 0, 0.05, "1/day", "Quit hazard of an averagely engaged employee (~25 %/year)"
+        0.0012,
+        0,
+        0.05,
+        "1/day",
+        "Quit hazard of a settled, averagely engaged employee",
+        "BLS JOLTS: annual quits about 30 % of employment in private industry, 40-70 % in "
+        "retail and food services (2015-2019); 0.0012/day is 44 %/year, and the baseline's "
+        "turnover with new hires and disengagement is about 60 %/year",
     )
     disengagement_quit_factor: float = P(
-        3.0,
+        2.0,
         0,
         10,
         "log-hazard per q-unit",
         "Rise of the quit hazard as engagement falls below 0.5",
-        "Harter, Schmidt & Hayes 2002 (engagement and turnover)",
+        assumption="form: engagement lowers turnover (Harter, Schmidt & Hayes 2002); value: "
+        "an actively disengaged employee (0.3) quits ~1.5x as often as an engaged one (0.7) "
+        "would at 0.5; checked over [1, 4]",
+    )
+    newcomer_quit_excess: float = P(
+        2.0,
+        0,
+        10,
+        "ratio",
+        "Extra quit hazard of a new hire relative to a settled employee, fading with tenure",
+        assumption="form: the hazard of leaving a job is highest in the first months and falls "
+        "with tenure (Farber 1994, J. Labor Economics); value: triple the settled hazard "
+        "at hire; checked over [0, 4]",
+    )
+    settling_days: float = P(
+        120.0,
+        1,
+        2000,
+        "day",
+        "Tenure over which a new hire's extra quit hazard fades (e-folding time)",
+        assumption="most of the excess gone within the first year (Farber 1994); checked over "
+        "[60, 240]",
     )
     labour_market_tightness: float = P(
-        1.0, 0.1, 5, "multiplier", "Outside options: scales every quit hazard"
+        1.0,
+        0.1,
+        5,
+        "multiplier",
+        "Outside options: scales every quit hazard",
+        assumption="1 = the labour market behind base_quit_rate; a scenario lever",
     )
-    hiring_delay_days: int = P(14, 0, 180, "day", "Days a vacancy stays open before a new hire")
-    new_hire_skill: float = P(0.3, 0, 1, "q-units", "Skill of a new hire")
-    new_hire_knowledge: float = P(0.15, 0, 1, "q-units", "Need knowledge of a new hire")
-    new_hire_engagement: float = P(0.6, 0, 1, "q-units", "Engagement of a new hire")
+    hiring_delay_days: int = P(
+        14,
+        0,
+        180,
+        "day",
+        "Days a vacancy stays open before a new hire",
+        assumption="a frontline hourly vacancy filled in two weeks; checked over [7, 42]",
+    )
+    new_hire_skill: float = P(
+        0.3,
+        0,
+        1,
+        "q-units",
+        "Skill of a new hire",
+        assumption="below the initial staff's range; checked over [0.2, 0.5]",
+    )
+    new_hire_knowledge: float = P(
+        0.15,
+        0,
+        1,
+        "q-units",
+        "Need knowledge of a new hire",
+        assumption="little knowledge of this firm's customers; checked over [0.05, 0.3]",
+    )
+    new_hire_engagement: float = P(
+        0.6,
+        0,
+        1,
+        "q-units",
+        "Engagement of a new hire (honeymoon), before it moves to its target",
+        assumption="new hires start engaged and regress to their job's level within weeks; "
+        "checked over [0.5, 0.7]",
+    )
 
 
 class Feedback(Section):
@@ -704,6 +905,7 @@ class Feedback(Section):
         1,
         "share",
         "Share of a raw customer comment an employee can act on",
+        assumption="raw comments are mostly actionable; checked over [0.5, 0.9]",
     )
     coach_context: float = P(
         0.6,
@@ -711,6 +913,8 @@ class Feedback(Section):
         1,
         "share of unclear part",
         "Part of the unclear remainder a coaching supervisor explains (the 'starting block')",
+        assumption="a coach explains most of what the customer left unclear; checked over "
+        "[0.3, 0.9]",
     )
     after_the_fact_coaching: float = P(
         0.5,
@@ -719,6 +923,8 @@ class Feedback(Section):
         "ratio",
         "Effect of coaching after the employee heard the raw comment, relative to framing "
         "it before (triangular vs linear coaching)",
+        assumption="coaching after the fact does half as much as framing beforehand; checked "
+        "over [0.3, 0.8]",
     )
     team_summary_weight: float = P(
         0.3,
@@ -727,35 +933,121 @@ class Feedback(Section):
         "share",
         "Information one team member gets from a team-level summary, relative to a specific "
         "item, before division by team size",
+        assumption="a summary carries a third of a specific item's information; checked over "
+        "[0.1, 0.6]",
+    )
+    relayed_meaning: float = P(
+        0.4,
+        0,
+        1,
+        "share",
+        "Meaning of a customer's words relayed as a story by the supervisor, relative to "
+        "hearing the customer directly",
+        assumption="form: even brief, mediated contact with beneficiaries raises motivation, "
+        "less than direct contact (Grant 2008; Grant et al. 2007); value below one half; "
+        "checked over [0, 0.8]",
+    )
+    self_attention: float = P(
+        2.5,
+        0,
+        10,
+        "per item/day",
+        "Attention drawn to the self by recent self-directed criticism: at a sting of one "
+        "item a day, exp(-self_attention) of discretionary effort and of learning from "
+        "feedback remains. Feedback can lower performance",
+        assumption="form: Feedback Intervention Theory, attention to meta-task processes "
+        "(Kluger & DeNisi 1996); value set so that a feedback programme lowers performance in "
+        "a sizeable minority of heterogeneous units "
+        "(experiments/feedback_interventions.py); checked over [1.5, 3.5]",
     )
     survey_invitation: float = P(
-        0.0, 0, 1, "share of visits", "Visits followed by an invitation to a customer survey"
+        0.0,
+        0,
+        1,
+        "share of visits",
+        "Visits followed by an invitation to a customer survey",
+        assumption="a scenario lever; no survey at baseline",
     )
-    survey_response: float = P(0.3, 0, 1, "probability", "Response rate to survey invitations")
+    survey_response: float = P(
+        0.3,
+        0,
+        1,
+        "probability",
+        "Response rate to survey invitations (acts only when survey_invitation > 0)",
+        assumption="customer-survey response rates of 10-40 % are common; checked over "
+        "[0.1, 0.5] with survey_invitation 0.3",
+    )
     member_feedback_multiplier: float = P(
-        1.5, 1, 5, "ratio", "Feedback propensity of loyalty-programme members relative to others"
+        1.5,
+        1,
+        5,
+        "ratio",
+        "Feedback propensity of loyalty-programme members relative to others (acts only with "
+        "a loyalty programme)",
+        assumption="members are more engaged customers and more often asked; checked over "
+        "[1, 3] with a loyalty programme",
     )
 
 
 # ---------------------------------------------------------------- firm-level levers
 class Supervisor(Section):
-    span_of_control: int = P(10, 1, 200, "employees", "Employees per supervisor")
+    span_of_control: int = P(
+        8,
+        1,
+        200,
+        "employees",
+        "Employees per supervisor (a firm's staff are split into this many per team)",
+        assumption="frontline spans of 8-15 are common in retail and hospitality; checked over "
+        "[5, 15]",
+    )
     style: float = P(
         0.3,
         0,
         1,
         "0 coach - 1 micro-manager",
-        "Supervisor style: coaching and context (0) to control and blame (1)",
+        "Mean supervisor style of the firm: coaching and context (0) to control and blame (1)",
+        assumption="a scenario lever; 0.3 = a mostly coaching supervisor",
+    )
+    style_sd: float = P(
+        0.15,
+        0,
+        0.5,
+        "style units (sd)",
+        "Spread of supervisors' styles around the firm's style (teams differ)",
+        assumption="supervisors within one firm differ noticeably; gives between-team "
+        "variation; checked over [0, 0.3]",
     )
     filter_fidelity: float = P(
-        0.85, 0, 1, "share", "Share of a relayed item's information that survives the filter"
+        0.85,
+        0,
+        1,
+        "share",
+        "Share of a relayed item's information that survives the filter",
+        assumption="a scenario lever; checked over [0.6, 1.0]",
     )
-    pass_rate: float = P(0.9, 0, 1, "share", "Share of feedback items the supervisor passes on")
+    pass_rate: float = P(
+        0.9,
+        0,
+        1,
+        "share",
+        "Share of feedback items the supervisor passes on",
+        assumption="a scenario lever; checked over [0.6, 1.0]",
+    )
     review_cadence_days: int = P(
-        7, 1, 90, "day", "Days between a supervisor's feedback reviews (channel delay)"
+        7,
+        1,
+        90,
+        "day",
+        "Days between a supervisor's feedback reviews (channel delay)",
+        assumption="a weekly review; checked over [1, 14]",
     )
     capacity: int = P(
-        60, 1, 100_000, "items per review", "Feedback items a supervisor can handle per review"
+        60,
+        1,
+        100_000,
+        "items per review",
+        "Feedback items a supervisor can handle per review",
+        assumption="rarely binding at the baseline's feedback rate; checked over [20, 200]",
     )
     specificity: float = P(
         0.5,
@@ -763,6 +1055,7 @@ class Supervisor(Section):
         1,
         "share",
         "Share of relayed items given to the specific employee (rest as a team summary)",
+        assumption="a scenario lever; checked over [0.2, 0.8]",
     )
     negativity_bias: float = P(
         0.0,
@@ -770,6 +1063,7 @@ class Supervisor(Section):
         1,
         "tilt",
         "Tilt of what is passed on: +1 relays only criticism, -1 only praise",
+        assumption="a scenario lever; 0 = even-handed; checked over [-0.3, 0.3]",
     )
     role_model: float = P(
         0.5,
@@ -777,6 +1071,7 @@ class Supervisor(Section):
         1,
         "q-units",
         "Supervisor models good customer contact; employees learn needs by example",
+        assumption="a scenario lever; checked over [0.2, 0.8]",
     )
     control_sensitivity: float = P(
         0.08,
@@ -784,12 +1079,59 @@ class Supervisor(Section):
         1,
         "control per negative item",
         "Rise of a micro-manager's control over an employee per criticism heard about them",
+        assumption="a dozen criticisms bring a full micro-manager to full control; checked "
+        "over [0.04, 0.16]",
+    )
+    blame: float = P(
+        0.5,
+        0,
+        1,
+        "share",
+        "Share of task-focused criticism a micro-manager (style 1) relays as blame of the "
+        "person; times style",
+        assumption="a controller personalises about half of what was about the task; checked "
+        "over [0.25, 0.75]",
+    )
+    amplification: float = P(
+        0.5,
+        0,
+        2,
+        "ratio",
+        "Extra sting a micro-manager (style 1) adds when relaying a harsh comment: harsh "
+        "words pass raw (times style) and amplified; a coach (style 0) buffers them",
+        assumption="a controller repeats harsh words with emphasis; checked over [0, 1]",
     )
 
 
 class Policy(Section):
     staff_per_1000_customers: float = P(
-        15.0, 0.5, 500, "employees", "Staffing level: employees per 1,000 customers in the market"
+        15.0,
+        0.5,
+        500,
+        "employees",
+        "Initial staffing: employees per 1,000 customers in the market (then staffing follows "
+        "demand, see target_load)",
+        assumption="at the default visit rate about 6-7 visits per employee-day, two thirds of "
+        "capacity; checked over [10, 20]",
+    )
+    target_load: float = P(
+        0.65,
+        0.05,
+        2,
+        "share of capacity",
+        "Staffing target: the firm fills vacancies (or leaves quits unfilled) so that recent "
+        "visits per employee are this share of service.capacity",
+        assumption="service firms staff for peaks, so average utilisation sits well below "
+        "capacity; checked over [0.5, 0.8]",
+    )
+    staffing_horizon_days: float = P(
+        28.0,
+        1,
+        365,
+        "day",
+        "Time constant of the demand forecast (moving average of daily visits) that sets the "
+        "staffing target",
+        assumption="staffing plans look at about the last month; checked over [14, 56]",
     )
     wage: float = P(120.0, 0, 10_000, "cu/day", "Daily wage per employee")
     supervisor_wage: float = P(180.0, 0, 10_000, "cu/day", "Daily wage per supervisor")
@@ -818,14 +1160,24 @@ class Policy(Section):
     hiring_cost: float = P(1500.0, 0, 1e6, "cu/hire", "Recruiting cost per hire")
     training_cost: float = P(1500.0, 0, 1e6, "cu/hire", "Training cost per hire")
     repeat_bonus: float = P(
-        0.0, 0, 100, "cu per repeat visit", "Bonus paid to the employee per repeat visit served"
+        0.0,
+        0,
+        100,
+        "cu per repeat visit",
+        "Bonus paid to the employee per repeat visit served",
+        assumption="a scenario lever; none at baseline",
     )
     bonus_focus: float = P(
-        0.5,
+        1.0,
         0,
         3,
-        "ratio",
-        "Extra rapport built per repeat encounter, per unit of bonus rate (repeat_bonus / wage)",
+        "share per unit incentive",
+        "How far a repeat-business bonus redirects effort: discretionary effort shifted toward "
+        "returning customers (and rapport built with them), away from serving newcomers, per "
+        "unit of incentive (repeat_bonus / price). Acts only when repeat_bonus > 0",
+        assumption="people do what they are paid for (multitasking incentives, Holmstrom & "
+        "Milgrom 1991); a bonus of a third of the price shifts a third of effort; checked "
+        "over [0.5, 2] with repeat_bonus 5",
     )
     loyalty_programme: bool = Field(
         False,
@@ -876,7 +1228,14 @@ class Policy(Section):
         "own employee",
         assumption="checked over [0, 0.8]",
     )
-    involvement: float = P(0.3, 0, 1, "share", "Employee involvement in planning and improvement")
+    involvement: float = P(
+        0.3,
+        0,
+        1,
+        "share",
+        "Employee involvement in planning and improvement",
+        assumption="a scenario lever; 0.3 = some involvement; checked over [0, 0.6]",
+    )
 
 
 class Firm(Section):

@@ -1,11 +1,24 @@
 """Employee engagement as a Job Demands-Resources balance (Bakker & Demerouti 2007).
 
-Each day an employee's engagement moves toward a target: the logistic of
-resources (autonomy, recognition, meaning from hearing customers, growth from
-task-focused criticism, a coaching supervisor, involvement, bonus earned) minus
-demands (overload, control, the sting of self-directed criticism), plus a stable
-individual disposition. Feedback enters through exponentially fading traces of
-what the employee recently heard, saturating at high rates.
+Each day an employee's engagement moves toward a target. The job balance J adds
+resources (autonomy, recognition, meaning from hearing customers - directly or as
+stories relayed by the supervisor, growth from task-focused criticism, a coaching
+supervisor, involvement, bonus earned) and subtracts demands (overload, control, the
+sting of self-directed criticism). The job acts relative to the typical job and its
+effect is bounded (tanh, at most ``span`` logits either way), scaled by each person's
+sensitivity, on top of a stable individual disposition:
+
+    target = logistic(baseline + disposition + sensitivity * span * tanh((J - ref) / span))
+
+so a lever moves the engaged share, but no single lever engages (or disengages) a
+whole team: people differ in disposition and in how much the job reaches them.
+Feedback enters through exponentially fading traces of what the employee recently
+heard, saturating at high rates.
+
+Engagement is discretionary effort in the encounter (Heskett et al. 1994), less the
+effort lost while attention is drawn to the self by recent self-directed criticism
+(Kluger & DeNisi 1996), and shifted toward returning customers by a repeat-business
+bonus (:func:`effort`).
 """
 
 from __future__ import annotations
@@ -25,10 +38,9 @@ def autonomy(control: np.ndarray, involvement: np.ndarray) -> np.ndarray:
     return 1.0 - control * (1.0 - 0.5 * involvement)
 
 
-def jdr_target(
+def job_balance(
     w: Engagement,
     *,
-    disposition: np.ndarray,
     autonomy: np.ndarray,
     recognition: np.ndarray,
     meaning: np.ndarray,
@@ -40,10 +52,9 @@ def jdr_target(
     control: np.ndarray,
     sting: np.ndarray,
 ) -> np.ndarray:
-    z = (
-        w.baseline
-        + disposition
-        + w.autonomy * autonomy
+    """Resources minus demands (logit units), before bounding."""
+    return (
+        w.autonomy * autonomy
         + w.recognition * recognition
         + w.meaning * meaning
         + w.growth * growth
@@ -54,7 +65,43 @@ def jdr_target(
         - w.control * control
         - w.sting * sting
     )
+
+
+def jdr_target(
+    w: Engagement, *, disposition: np.ndarray, sensitivity: np.ndarray | float = 1.0, **job
+) -> np.ndarray:
+    """Engagement target: the bounded, individually weighted job balance on top of the
+    disposition (keyword arguments of :func:`job_balance` give the job)."""
+    j = job_balance(w, **job)
+    z = w.baseline + disposition + sensitivity * w.span * np.tanh((j - w.reference) / w.span)
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def task_focus(sting: np.ndarray, self_attention: float) -> np.ndarray:
+    """Share of attention left for the task while recent self-directed criticism
+    (``sting``, items/day) draws it to the self (Feedback Intervention Theory): each
+    item a day keeps ``exp(-self_attention)`` of it."""
+    return np.exp(-self_attention * sting)
+
+
+def effort(
+    engagement: np.ndarray,
+    sting: np.ndarray,
+    regular: np.ndarray,
+    *,
+    self_attention: float,
+    bonus_shift: np.ndarray | float,
+) -> np.ndarray:
+    """Discretionary effort an employee puts into one encounter (0-1).
+
+    Engagement, less the share lost while recent self-directed criticism (``sting``,
+    items/day) draws attention to the self (Feedback Intervention Theory; each item a
+    day keeps ``exp(-self_attention)`` of the effort), shifted toward returning customers
+    (``regular``) and away from others by the repeat-bonus focus ``bonus_shift``.
+    """
+    focus = task_focus(sting, self_attention)
+    tilt = np.where(regular, 1.0 + bonus_shift, 1.0 - bonus_shift)
+    return np.clip(engagement * focus * tilt, 0.0, 1.0)
 
 
 def move_toward(

@@ -16,7 +16,7 @@ Daily schedule (see docs/ODD.md, "Process overview and scheduling"):
  5. surprised customers talk to their contacts, promoters refer (word of mouth);
  6. supervisors whose review falls today pass on, drop, or coach;
  7. employees learn, and engagement moves toward its JD-R target;
- 8. quits, vacancies and hires;
+ 8. quits, staffing toward demand, vacancies and hires;
  9. accounts and metrics for the day.
 """
 
@@ -89,7 +89,7 @@ class ServiceProfitChainModel(mesa.Model):
         self.staff = StaffTable(cfg, self.firm_configs, self.streams["staff"])
         s = self.staff
         self.n_supervisors = s.supervisor_firm.size
-        self.team_size = np.bincount(s.team, minlength=self.n_supervisors).astype(float)
+        self.team_size = np.bincount(s.team, weights=s.on_duty, minlength=self.n_supervisors)
         self.review_offset = np.array(
             [
                 self.streams["staff"].integers(
@@ -103,7 +103,13 @@ class ServiceProfitChainModel(mesa.Model):
             routing.channel_graph(shares[i], self.firm_configs[i].supervisor, cfg.feedback)
             for i in range(k)
         ]
-        self.channels = routing.channel_parameters(self.routing_graphs, s.supervisor_firm)
+        # each supervisor's channels, with their own style (teams differ)
+        self.channels = routing.channel_parameters(
+            [
+                routing.channel_graph(shares[f], self.firm_configs[f].supervisor, cfg.feedback, sty)
+                for f, sty in zip(s.supervisor_firm, s.supervisor_style, strict=True)
+            ]
+        )
         self.queues = routing.Queues(s.n, cfg.customers.needs)
         wm = cfg.word_of_mouth
         self.contacts = wom.small_world(
@@ -112,10 +118,13 @@ class ServiceProfitChainModel(mesa.Model):
         self.contact_counts = np.diff(self.contacts[0])
         # per-firm constants of the daily schedule
         f = self.firms
-        bonus_rate = np.divide(f.repeat_bonus, f.wage, out=np.zeros(k), where=f.wage > 0)
-        self.rapport_gain = np.minimum(
-            cfg.employees.rapport_gain * (1.0 + f.bonus_focus * bonus_rate), 1.0
-        )
+        # a repeat-business bonus shifts effort (and rapport building) toward regulars
+        incentive = np.divide(f.repeat_bonus, f.price, out=np.zeros(k), where=f.price > 0)
+        self.bonus_shift = np.minimum(f.bonus_focus * incentive, 0.9)
+        self.rapport_gain = np.minimum(cfg.employees.rapport_gain * (1.0 + self.bonus_shift), 1.0)
+        self.slot_pool = np.bincount(s.firm, minlength=k)
+        # demand forecast for staffing: visits per firm per day, starting at an equal share
+        self.demand = np.full(k, cfg.customers.count * cfg.customers.visit_rate / k)
         self.supervisors_per_firm = np.bincount(s.supervisor_firm, minlength=k).astype(float)
         # habit bonus of each firm for its last customers (a probe may raise one firm's)
         self.habit = np.full(k, cfg.customers.habit)
@@ -281,10 +290,17 @@ class ServiceProfitChainModel(mesa.Model):
         need = C.need[visitors]
         sv = cfg.service
         rapport_now = np.where(same, C.rapport[visitors], 0.0)
+        effort = engagement.effort(
+            S.engagement[server],
+            S.sting[server],
+            prev == chosen,
+            self_attention=cfg.feedback.self_attention,
+            bonus_shift=self.bonus_shift[chosen],
+        )
         quality = encounter.encounter_quality(
             S.skill[server],
             S.knowledge[server, need],
-            S.engagement[server],
+            effort,
             rapport_now,
             overload[server],
             st["service"].normal(0.0, sv.noise, seekers.size)[buys],
@@ -418,10 +434,13 @@ class ServiceProfitChainModel(mesa.Model):
         decay = em.trace_decay
         on = S.on_duty
         role = F.role_model[S.firm] * em.observation_learning
+        # attention drawn to the self by recent blame is attention not spent on the task:
+        # less is learnt from what is heard (Kluger & DeNisi 1996)
+        focus = engagement.task_focus(S.sting, cfg.feedback.self_attention)
         S.knowledge = workforce.update_knowledge(
-            S.knowledge, delivery.log_keep, em.knowledge_decay, role
+            S.knowledge, delivery.log_keep * focus[:, None], em.knowledge_decay, role
         )
-        S.skill[on] = workforce.learn_skill(S.skill[on], em.learning_rate)
+        S.skill[on] = workforce.learn_skill(S.skill[on], em.learning_rate, S.mastery[on])
         S.tenure[on] += 1
         sup_style = ch.self_focus[S.team]
         S.control = np.clip(
@@ -450,6 +469,7 @@ class ServiceProfitChainModel(mesa.Model):
         target = engagement.jdr_target(
             w,
             disposition=S.disposition,
+            sensitivity=S.sensitivity,
             autonomy=autonomy,
             recognition=engagement.saturate(S.recognition, half),
             meaning=engagement.saturate(S.meaning, half),
@@ -475,17 +495,33 @@ class ServiceProfitChainModel(mesa.Model):
             wf.base_quit_rate,
             wf.disengagement_quit_factor,
             wf.labour_market_tightness,
+            S.tenure,
+            wf.newcomer_quit_excess,
+            wf.settling_days,
         )
         quits = np.flatnonzero(on & (st["turnover"].random(S.n) < hazard))
         staff_on_payroll = np.bincount(S.firm[on], minlength=K).astype(float)
         S.leave(quits, day, wf.hiring_delay_days)
-        hires = np.flatnonzero(~S.on_duty & (S.vacant_until <= day))
+        self.demand += (tally["visits"] - self.demand) / F.staffing_horizon
+        workforce.staffing(
+            S.firm,
+            S.on_duty,
+            S.open,
+            S.vacant_until,
+            workforce.staffing_target(
+                self.demand, cfg.service.capacity, F.target_load, self.slot_pool
+            ),
+            day,
+            wf.hiring_delay_days,
+        )
+        hires = np.flatnonzero(S.open & (S.vacant_until <= day))
         if quits.size:
             self.queues.clear(quits)
         if hires.size:
             S.hire(hires, cfg, st["hiring"])
         if quits.size or hires.size:
             self._refresh_rosters()
+            self.team_size = np.bincount(S.team, weights=S.on_duty, minlength=self.n_supervisors)
 
         # 9. accounts and metrics
         sup_per_firm = self.supervisors_per_firm

@@ -8,8 +8,12 @@ whose edges carry the channel properties the mechanism uses:
 * ``customer -> supervisor``: the supervisor hears everything, in both structures.
 * ``supervisor -> employee`` (relay): the share not heard directly, after the
   supervisor's review (delay = review cadence), capacity and pass rate; the
-  supervisor's own words (self-focus = style), fidelity ``filter_fidelity`` times
-  the clarity a coach adds (the "starting block").
+  supervisor's own words, fidelity ``filter_fidelity`` times the clarity a coach
+  adds (the "starting block"). The filter decides how personal criticism arrives: a
+  coach (style 0) buffers harsh words into task information; a micro-manager passes
+  harsh words on raw (in proportion to style) and amplified (``amplification``), and
+  turns part of the task criticism into blame (``blame``). Relayed comments also carry
+  some of the meaning of hearing the customer, as a story (``relayed_meaning``).
 * ``supervisor -> team`` (summary): relayed items not given to the specific
   employee arrive as a team-level summary, diluted across the team.
 * ``supervisor -> employee`` (coaching): for items the employee already heard
@@ -54,15 +58,22 @@ def relay_value(sup: Supervisor, fb: Feedback) -> float:
     )
 
 
-def channel_graph(direct_share: float, sup: Supervisor, fb: Feedback) -> nx.MultiDiGraph:
+def channel_graph(
+    direct_share: float, sup: Supervisor, fb: Feedback, style: float | None = None
+) -> nx.MultiDiGraph:
     """The firm's feedback channels; :func:`channel_parameters` reads the mechanism's
     parameters from these edges and nodes, so the graph is what the model runs.
 
     Edge attributes: ``share`` (of all feedback items), ``delay`` (days, at most),
     ``fidelity`` (information per item), ``framing``; the relay also carries its
     pass rates, the share given to the specific employee and the self-focus of its
-    criticism (= style); coaching carries the share of sting it repairs.
+    criticism (= style), how a harsh comment's sting is passed on (``harsh_sting``) and
+    how much of a task criticism becomes blame (``task_blame``), and the meaning of a
+    relayed story; coaching carries the share of sting it repairs. ``style`` overrides
+    the firm's mean style for one supervisor.
     """
+    if style is not None:
+        sup = sup.model_copy(update={"style": float(style)})
     g = nx.MultiDiGraph(direct_share=direct_share)
     g.add_nodes_from(["customer", "employee", "team"])
     g.add_node(
@@ -103,6 +114,9 @@ def channel_graph(direct_share: float, sup: Supervisor, fb: Feedback) -> nx.Mult
         pass_criticism=float(np.clip(sup.pass_rate * (1 + sup.negativity_bias), 0, 1)),
         specific_share=sup.specificity,
         self_focus=sup.style,
+        harsh_sting=sup.style * (1.0 + sup.amplification),
+        task_blame=sup.style * sup.blame,
+        meaning=fb.relayed_meaning,
     )
     g.add_edge(
         "supervisor",
@@ -142,26 +156,32 @@ class Channels:
     pass_criticism: np.ndarray
     specificity: np.ndarray
     self_focus: np.ndarray
+    harsh_sting: np.ndarray
+    task_blame: np.ndarray
+    relayed_meaning: np.ndarray
     capacity: np.ndarray
     control_sensitivity: np.ndarray
 
 
-def channel_parameters(graphs: list[nx.MultiDiGraph], firm_of_sup: np.ndarray) -> Channels:
-    """Each supervisor's channel parameters, from its firm's routing graph."""
+def channel_parameters(graphs: list[nx.MultiDiGraph], which: np.ndarray | None = None) -> Channels:
+    """Each supervisor's channel parameters, from its routing graph (``graphs[which[i]]``
+    for supervisor i; by default one graph per supervisor)."""
+    if which is None:
+        which = np.arange(len(graphs))
 
     def relay(attr, dtype=float):
         return np.array(
-            [graphs[k].edges["supervisor", "employee", "relay"][attr] for k in firm_of_sup],
+            [graphs[k].edges["supervisor", "employee", "relay"][attr] for k in which],
             dtype=dtype,
         )
 
     def coaching(attr):
         return np.array(
-            [graphs[k].edges["supervisor", "employee", "coaching"][attr] for k in firm_of_sup]
+            [graphs[k].edges["supervisor", "employee", "coaching"][attr] for k in which]
         )
 
     def supervisor(attr):
-        return np.array([graphs[k].nodes["supervisor"][attr] for k in firm_of_sup], dtype=float)
+        return np.array([graphs[k].nodes["supervisor"][attr] for k in which], dtype=float)
 
     return Channels(
         relay_value=relay("fidelity"),
@@ -172,6 +192,9 @@ def channel_parameters(graphs: list[nx.MultiDiGraph], firm_of_sup: np.ndarray) -
         pass_criticism=relay("pass_criticism"),
         specificity=relay("specific_share"),
         self_focus=relay("self_focus"),
+        harsh_sting=relay("harsh_sting"),
+        task_blame=relay("task_blame"),
+        relayed_meaning=relay("meaning"),
         capacity=supervisor("capacity"),
         control_sensitivity=supervisor("control_sensitivity"),
     )
@@ -212,6 +235,7 @@ class Queues:
     def __init__(self, n_slots: int, n_needs: int):
         self.praise = np.zeros(n_slots, dtype=np.int64)
         self.criticism = np.zeros(n_slots, dtype=np.int64)
+        self.harsh = np.zeros(n_slots, dtype=np.int64)  # of which aimed at the person
         self.need = np.zeros((n_slots, n_needs))
         self.arrival_sum = np.zeros(n_slots)
         # copies of directly heard items, for after-the-fact coaching; the harsh
@@ -229,6 +253,7 @@ class Queues:
         for arr in (
             self.praise,
             self.criticism,
+            self.harsh,
             self.need,
             self.arrival_sum,
             self.copies,
@@ -296,6 +321,7 @@ def route_items(
     eq = e[q]
     queues.praise += np.bincount(eq, weights=items.praise[q], minlength=n_slots).astype(np.int64)
     queues.criticism += np.bincount(eq, weights=crit[q], minlength=n_slots).astype(np.int64)
+    queues.harsh += np.bincount(eq, weights=items.harsh[q], minlength=n_slots).astype(np.int64)
     queues.need += need_counts(eq, items.need[q], n_slots, n_needs)
     queues.arrival_sum += np.bincount(eq, minlength=n_slots) * float(day)
     return int(d.sum()), float(d.sum()) * clarity
@@ -350,18 +376,24 @@ def review(
     value = ch.relay_value[s]
     log_item = np.log1p(-gain * value)
     out.log_keep[slots] += need_out * (spec * log_item)[:, None]
-    dilution = team_summary_weight / team_size[s]
+    dilution = team_summary_weight / np.maximum(team_size[s], 1.0)
     team_need = np.zeros((n_sups, need_out.shape[1]))
     np.add.at(team_need, s, need_out * (1 - spec)[:, None])
     out.log_keep[slots] += team_need[s] * (dilution * log_item)[:, None]
     team_praise = np.bincount(s, weights=praise_out * (1 - spec), minlength=n_sups)
     team_crit = np.bincount(s, weights=crit_out * (1 - spec), minlength=n_sups)
-    focus = ch.self_focus[s]
+    # the filter decides how personal a relayed criticism is: harsh words pass raw and
+    # amplified in proportion to style, task criticism turns partly into blame; a coach
+    # (style 0) buffers both into task information. A team-level summary blames no one
+    # in particular and is all task information.
+    harsh_share = np.divide(queues.harsh[slots], crit, out=np.zeros(slots.size), where=crit > 0)
+    personal = harsh_share * ch.harsh_sting[s] + (1 - harsh_share) * ch.task_blame[s]
     out.recognition[slots] += praise_out * spec + team_praise[s] * dilution
-    out.sting[slots] += crit_out * spec * focus
-    # the supervisor's framing (self-focus) applies to criticism of one person; a
-    # team-level summary blames no one in particular and is all task information
-    out.growth[slots] += crit_out * spec * (1 - focus) + team_crit[s] * dilution
+    out.sting[slots] += crit_out * spec * personal
+    out.growth[slots] += crit_out * spec * (1 - np.minimum(personal, 1.0)) + team_crit[s] * dilution
+    # a relayed comment is also a story about the customers served (mediated meaning)
+    team_passed = team_praise + team_crit
+    out.meaning[slots] += ch.relayed_meaning[s] * (passed * spec + team_passed[s] * dilution)
 
     # after-the-fact coaching of what employees already heard directly
     repair = ch.coaching_repair[s] * cover

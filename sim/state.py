@@ -37,32 +37,54 @@ class CustomerTable:
 
 
 class StaffTable:
-    """Employee slots. A slot is a position; ``generation`` counts its occupants."""
+    """Employee slots. A slot is a position; ``generation`` counts its occupants.
+
+    Each firm has a pool of ``POOL_FACTOR`` times its initial headcount of slots so that
+    staffing can follow demand; slots beyond the headcount start idle. Slots are dealt
+    to the firm's teams in turn, so every team grows and shrinks alike. Each team's
+    supervisor has a style of their own, spread around the firm's style.
+    """
+
+    POOL_FACTOR = 2
 
     def __init__(self, scenario: Scenario, firms: list[Firm], rng: np.random.Generator):
         e, c = scenario.employees, scenario.customers
         sizes = [staff_count(scenario, f) for f in firms]
-        spans = [f.supervisor.span_of_control for f in firms]
-        firm_of, team_of, sup_firm = [], [], []
-        for k, (size, span) in enumerate(zip(sizes, spans, strict=True)):
-            n_sups = -(-size // span)
+        firm_of, team_of, sup_firm, staffed = [], [], [], []
+        for k, size in enumerate(sizes):
+            n_sups = -(-size // firms[k].supervisor.span_of_control)
             base = len(sup_firm)
             sup_firm += [k] * n_sups
-            firm_of += [k] * size
-            team_of += [base + i * n_sups // size for i in range(size)]
+            pool = self.POOL_FACTOR * size
+            firm_of += [k] * pool
+            team_of += [base + i % n_sups for i in range(pool)]
+            staffed += [True] * size + [False] * (pool - size)
         self.n = n = len(firm_of)
         self.firm = np.array(firm_of, dtype=np.int64)
         self.team = np.array(team_of, dtype=np.int64)
         self.supervisor_firm = np.array(sup_firm, dtype=np.int64)
-        self.on_duty = np.ones(n, dtype=bool)
+        sup = [firms[k].supervisor for k in sup_firm]
+        self.supervisor_style = np.clip(
+            [s.style + rng.normal(0.0, s.style_sd) for s in sup], 0.0, 1.0
+        )
+        self.on_duty = np.array(staffed, dtype=bool)
+        # an idle slot is a position the firm does not currently fill; a vacancy is
+        # ``open`` until its hire on day ``vacant_until``
+        self.open = np.zeros(n, dtype=bool)
         self.vacant_until = np.zeros(n, dtype=np.int64)
         self.generation = np.zeros(n, dtype=np.int64)
         self.tenure = rng.integers(0, 3 * 365, size=n).astype(np.int64)
-        self.skill = rng.uniform(*e.skill_init, size=n)
+        # each person's learning curve approaches their own mastery; the initial staff
+        # sit on their curve according to their tenure
+        self.mastery = rng.uniform(*e.skill_init, size=n)
+        self.skill = skill_at_tenure(
+            self.mastery, self.tenure, scenario.workforce.new_hire_skill, e.learning_rate
+        )
         self.knowledge = rng.uniform(*e.knowledge_init, size=(n, c.needs))
         self.engagement = rng.uniform(*e.engagement_init, size=n)
         self.disposition = rng.normal(0.0, e.disposition_sd, size=n)
-        self.style_of_slot = np.array([firms[k].supervisor.style for k in firm_of], dtype=float)
+        self.sensitivity = np.exp(rng.normal(0.0, e.sensitivity_sd, size=n))
+        self.style_of_slot = self.supervisor_style[self.team]
         self.control = self.style_of_slot.copy()
         # recent feedback rates (items/day, exponentially fading)
         self.recognition = np.zeros(n)
@@ -73,25 +95,39 @@ class StaffTable:
         self.served_today = np.zeros(n, dtype=np.int64)
 
     def hire(self, slots: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> None:
-        w = scenario.workforce
+        w, e = scenario.workforce, scenario.employees
         self.on_duty[slots] = True
+        self.open[slots] = False
         self.tenure[slots] = 0
+        self.mastery[slots] = rng.uniform(*e.skill_init, slots.size)
         self.skill[slots] = w.new_hire_skill
         self.knowledge[slots] = w.new_hire_knowledge
         self.engagement[slots] = w.new_hire_engagement
-        self.disposition[slots] = rng.normal(0.0, scenario.employees.disposition_sd, slots.size)
+        self.disposition[slots] = rng.normal(0.0, e.disposition_sd, slots.size)
+        self.sensitivity[slots] = np.exp(rng.normal(0.0, e.sensitivity_sd, slots.size))
         self.control[slots] = self.style_of_slot[slots]  # the supervisor's usual grip
         for arr in (self.recognition, self.meaning, self.growth, self.sting, self.reward):
             arr[slots] = 0.0
 
     def leave(self, slots: np.ndarray, day: int, delay: int) -> None:
+        """Quits: the position is open again, to be filled after the hiring delay (unless
+        the firm decides it no longer needs it, see ``sim.workforce.staffing``)."""
         self.on_duty[slots] = False
         self.generation[slots] += 1  # customers' rapport with the leaver ends
+        self.open[slots] = True
         self.vacant_until[slots] = day + delay
 
 
+def skill_at_tenure(
+    mastery: np.ndarray, tenure: np.ndarray, start: float, rate: float
+) -> np.ndarray:
+    """The learning curve: skill after ``tenure`` days, from ``start`` toward mastery."""
+    return mastery - (mastery - np.minimum(start, mastery)) * np.exp(-rate * tenure)
+
+
 def staff_count(scenario: Scenario, firm: Firm) -> int:
-    """Employees of a firm: its staffing ratio applied to an equal share of the market."""
+    """Initial employees of a firm: its staffing ratio applied to an equal share of the
+    market."""
     market_staff = firm.policy.staff_per_1000_customers * scenario.customers.count / 1000
     return max(1, round(market_staff / scenario.market.firms))
 
@@ -121,4 +157,6 @@ class FirmTable:
         self.loyalty_matching = col("loyalty_matching") * programme
         self.customer_focus = col("customer_focus")
         self.involvement = col("involvement")
+        self.target_load = col("target_load")
+        self.staffing_horizon = col("staffing_horizon_days")
         self.role_model = np.array([f.supervisor.role_model for f in firms])

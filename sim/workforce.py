@@ -1,11 +1,15 @@
-"""Workforce: learning on the job, knowledge drift, quits and rehiring.
+"""Workforce: learning on the job, knowledge drift, quits, staffing and rehiring.
 
-Skill follows a learning ramp toward mastery; knowledge of customers' needs grows
-with the feedback heard and by watching a role-model supervisor, and fades as
-needs drift. The quit hazard rises exponentially as engagement falls (Harter,
-Schmidt & Hayes 2002) and with a tight labour market. A vacancy stays open for
-the hiring delay; the new hire starts with no customer rapport and new-hire skill,
-knowledge and engagement.
+Skill follows a learning curve over tenure toward each person's own mastery;
+knowledge of customers' needs grows with the feedback heard and by watching a
+role-model supervisor, and fades as needs drift. The quit hazard rises
+exponentially as engagement falls (Harter, Schmidt & Hayes 2002), is highest for
+new hires and falls with tenure (Farber 1994), and scales with a tight labour
+market. Staffing follows demand: a firm forecasts its visits (moving average) and
+opens vacancies, or leaves quits unfilled, so that visits per employee sit at its
+target load; a vacancy stays open for the hiring delay, and the new hire starts
+with no customer rapport and new-hire skill, knowledge and engagement. Nobody is
+laid off: a firm shrinks by attrition.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def learn_skill(skill: np.ndarray, rate: float) -> np.ndarray:
-    return skill + rate * (1.0 - skill)
+def learn_skill(skill: np.ndarray, rate: float, mastery: np.ndarray | float = 1.0) -> np.ndarray:
+    return skill + rate * (mastery - skill)
 
 
 def update_knowledge(
@@ -27,5 +31,48 @@ def update_knowledge(
     return k * (1.0 - decay)
 
 
-def quit_hazard(engagement: np.ndarray, base: float, factor: float, tightness: float) -> np.ndarray:
-    return np.clip(base * tightness * np.exp(factor * (0.5 - engagement)), 0.0, 1.0)
+def quit_hazard(
+    engagement: np.ndarray,
+    base: float,
+    factor: float,
+    tightness: float,
+    tenure: np.ndarray | float = np.inf,
+    newcomer_excess: float = 0.0,
+    settling_days: float = 1.0,
+) -> np.ndarray:
+    """Daily quit probability: rises as engagement falls below 0.5, and for newcomers
+    (an excess that fades with tenure)."""
+    newcomer = 1.0 + newcomer_excess * np.exp(-np.asarray(tenure, dtype=float) / settling_days)
+    return np.clip(base * tightness * newcomer * np.exp(factor * (0.5 - engagement)), 0.0, 1.0)
+
+
+def staffing_target(
+    forecast: np.ndarray, capacity: float, target_load: np.ndarray, pool: np.ndarray
+) -> np.ndarray:
+    """Headcount per firm that serves the forecast visits at the target load (1..pool)."""
+    need = np.ceil(forecast / (capacity * target_load) - 1e-9)
+    return np.clip(need, 1, pool).astype(np.int64)
+
+
+def staffing(
+    firm: np.ndarray,
+    on_duty: np.ndarray,
+    is_open: np.ndarray,
+    vacant_until: np.ndarray,
+    target: np.ndarray,
+    day: int,
+    delay: int,
+) -> None:
+    """Open vacancies on idle slots where a firm is below its target, and close open
+    (unfilled) vacancies where it is above; in place. Lowest slots are filled first."""
+    k = target.size
+    held = np.bincount(firm, weights=on_duty | is_open, minlength=k).astype(np.int64)
+    gap = target - held
+    for f in np.flatnonzero(gap != 0):
+        if gap[f] > 0:
+            idle = np.flatnonzero((firm == f) & ~on_duty & ~is_open)[: gap[f]]
+            is_open[idle] = True
+            vacant_until[idle] = day + delay
+        else:
+            pending = np.flatnonzero((firm == f) & is_open)[::-1][: -gap[f]]
+            is_open[pending] = False

@@ -108,11 +108,13 @@ def test_feedback_latency_follows_the_channel():
 
 def test_overload_erodes_quality():
     # Every firm thinly staffed (one employee each in this small market): overload erodes
-    # quality. With an outside option a firm whose only employee is away loses its
-    # customers for a while, so in a single seed the quality of the visits still served
-    # can come back near normal. Claim: more overload in every seed, lower quality on
-    # average (one-sided paired t-test at 1 %, by at least 0.05 q-units).
-    thin_over = {"firm.policy.staff_per_1000_customers": 4.0}
+    # quality. Staffing follows demand toward the target load, so a thin firm is one that
+    # staffs for more than its capacity, not only one that starts short. With an outside
+    # option a firm whose only employee is away loses its customers for a while, so in a
+    # single seed the quality of the visits still served can come back near normal.
+    # Claim: more overload in every seed, lower quality on average (one-sided paired t-test
+    # at 1 %, by at least 0.05 q-units).
+    thin_over = {"firm.policy.staff_per_1000_customers": 4.0, "firm.policy.target_load": 1.8}
     assert (focal(thin_over, "linear", "overload") > focal({}, "linear", "overload")).all()
     thin = focal(thin_over, "linear", "quality")
     full = focal({}, "linear", "quality")

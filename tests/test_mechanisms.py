@@ -286,6 +286,9 @@ def _channels(**kw):
         pass_criticism=np.ones(1),
         specificity=np.ones(1),
         self_focus=np.zeros(1),
+        harsh_sting=np.zeros(1),
+        task_blame=np.zeros(1),
+        relayed_meaning=np.zeros(1),
         capacity=np.array([1e9]),
         control_sensitivity=np.zeros(1),
     )
@@ -345,16 +348,50 @@ def test_review_capacity_pass_rate_and_bias_drop_items():
     assert d == 1000
 
 
-def test_micromanager_words_sting_coach_words_teach():
-    def stings(style):
-        q = routing.Queues(1, 1)
-        q.criticism[0] = 10
-        q.need[0, 0] = 10
-        out, _ = _review(7, q, _channels(self_focus=style), team=(0,))
-        return out.sting[0], out.growth[0]
+def _relay_sting(style, harsh, amplification=0.5, blame=0.5):
+    """Sting and growth from 10 relayed criticisms, ``harsh`` of them aimed at the person,
+    through a supervisor of ``style`` (channels read off the routing graph)."""
+    sup = Supervisor(style=style, amplification=amplification, blame=blame)
+    ch = routing.channel_parameters([routing.channel_graph(0.0, sup, Feedback())])
+    ch = _channels(self_focus=ch.self_focus, harsh_sting=ch.harsh_sting, task_blame=ch.task_blame)
+    q = routing.Queues(1, 1)
+    q.criticism[0] = 10
+    q.harsh[0] = harsh
+    q.need[0, 0] = 10
+    out, _ = _review(7, q, ch, team=(0,))
+    return out.sting[0], out.growth[0]
 
-    assert stings(0.0) == (0.0, 10.0)
-    assert stings(1.0) == (10.0, 0.0)
+
+def test_micromanager_words_sting_coach_words_teach():
+    # a coach buffers harsh words and blames no one: all task information
+    assert _relay_sting(0.0, 10) == (0.0, 10.0)
+    # a full micro-manager personalises task criticism (blame) ...
+    assert _relay_sting(1.0, 0) == pytest.approx((5.0, 5.0))
+    # ... and passes harsh words on raw and amplified
+    assert _relay_sting(1.0, 10) == pytest.approx((15.0, 0.0))
+
+
+def test_harsh_words_reach_the_employee_through_a_controlling_filter():
+    """Under the linear structure, customers' harshness matters unless the filter is a
+    pure coach; raw (amplification 0) the sting equals what direct contact would give."""
+    for style in (0.3, 0.7, 1.0):
+        mild, harsh = _relay_sting(style, 1)[0], _relay_sting(style, 9)[0]
+        assert harsh > mild
+    assert _relay_sting(1.0, 10, amplification=0.0)[0] == pytest.approx(10.0)
+    assert _relay_sting(0.0, 9)[0] == _relay_sting(0.0, 1)[0] == 0.0
+
+
+def test_relayed_comments_carry_mediated_meaning():
+    """Grant 2008: stories about the customers served carry meaning, less than hearing
+    them directly (a direct item adds 1 to the meaning trace)."""
+    q = routing.Queues(2, 1)
+    q.praise[0] = 10
+    q.need[0, 0] = 10
+    out, _ = _review(7, q, _channels(relayed_meaning=0.4, specificity=0.5))
+    # specific half to employee 0, the summary half diluted over both (0.3 / 2)
+    assert out.meaning[0] == pytest.approx(0.4 * (5 + 5 * 0.15))
+    assert out.meaning[1] == pytest.approx(0.4 * 5 * 0.15)
+    assert out.meaning[0] < 10  # less than ten direct items would give
 
 
 def test_team_summary_spreads_diluted_information():
@@ -386,10 +423,46 @@ def test_jdr_target_moves_with_resources_and_demands():
         )
     }
     t0 = engagement.jdr_target(w, **base)[0]
+    # the job acts through each person's sensitivity: none, no response
+    insensitive = {**base, "sensitivity": 0.0}
+    assert engagement.jdr_target(w, **{**insensitive, "autonomy": np.array([0.9])})[0] == (
+        pytest.approx(engagement.jdr_target(w, **insensitive)[0])
+    )
     for res in ("autonomy", "recognition", "meaning", "growth", "support", "involvement", "reward"):
         assert engagement.jdr_target(w, **{**base, res: np.array([0.8])})[0] > t0, res
     for dem in ("overload", "control", "sting"):
         assert engagement.jdr_target(w, **{**base, dem: np.array([0.8])})[0] < t0, dem
+
+
+def test_the_job_moves_engagement_within_bounds():
+    """However good or bad the job, its effect on the logit is at most span * sensitivity."""
+    w = Engagement()
+    zero = {k: np.zeros(1) for k in ("autonomy", "recognition", "meaning", "growth")}
+    zero |= {k: np.zeros(1) for k in ("support", "involvement", "reward", "overload")}
+    zero |= {"control": np.zeros(1), "sting": np.zeros(1), "disposition": np.zeros(1)}
+    best = engagement.jdr_target(w, **{**zero, "autonomy": np.array([50.0])})[0]
+    worst = engagement.jdr_target(w, **{**zero, "sting": np.array([50.0])})[0]
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    assert logit(best) == pytest.approx(w.baseline + w.span)
+    assert logit(worst) == pytest.approx(w.baseline - w.span)
+
+
+def test_self_directed_criticism_and_the_bonus_focus_shape_effort():
+    e = np.full(3, 0.6)
+    calm = engagement.effort(
+        e, np.zeros(3), np.array([True, False, True]), self_attention=0.3, bonus_shift=0.0
+    )
+    assert calm == pytest.approx(e)
+    stung = engagement.effort(
+        e, np.full(3, 0.5), np.zeros(3, bool), self_attention=0.3, bonus_shift=0.0
+    )
+    assert stung == pytest.approx(0.6 * np.exp(-0.3 * 0.5))
+    # the same attention is missing from learning
+    assert engagement.task_focus(np.array([0.5]), 0.3)[0] == pytest.approx(np.exp(-0.15))
+    tilted = engagement.effort(
+        e, np.zeros(3), np.array([True, False, True]), self_attention=0.3, bonus_shift=0.2
+    )
+    assert tilted == pytest.approx([0.72, 0.48, 0.72])
 
 
 def test_engagement_helpers():
@@ -410,6 +483,28 @@ def test_quit_hazard_rises_as_engagement_falls():
     assert workforce.quit_hazard(np.array([0.5]), 0.001, 3.0, 2.0)[0] == pytest.approx(0.002)
 
 
+def test_quit_hazard_falls_with_tenure():
+    h = workforce.quit_hazard(np.full(3, 0.5), 0.001, 3.0, 1.0, np.array([0, 120, 1000]), 2.0, 120)
+    assert h[0] == pytest.approx(0.003)
+    assert h[0] > h[1] > h[2] > 0.001
+
+
+def test_staffing_follows_demand_by_hiring_and_attrition():
+    firm = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    on = np.array([1, 1, 0, 0, 1, 1, 1, 0], bool)
+    is_open = np.array([0, 0, 0, 0, 0, 0, 0, 1], bool)
+    until = np.zeros(8, dtype=np.int64)
+    target = workforce.staffing_target(
+        np.array([30.0, 10.0]), 10.0, np.array([0.75, 0.5]), np.array([4, 4])
+    )
+    assert target.tolist() == [4, 2]
+    workforce.staffing(firm, on, is_open, until, target, day=5, delay=14)
+    # firm 0 opens two vacancies to be filled in 14 days; firm 1 closes its open one
+    assert is_open.tolist() == [0, 0, 1, 1, 0, 0, 0, 0]
+    assert until[2] == until[3] == 19
+    assert on.sum() == 5  # nobody is laid off
+
+
 def test_knowledge_learning_and_drift():
     k = np.array([[0.5, 0.5]])
     log_keep = np.array([[np.log(0.5), 0.0]])
@@ -417,6 +512,7 @@ def test_knowledge_learning_and_drift():
     assert k2[0] == pytest.approx([0.75, 0.5])
     assert workforce.update_knowledge(k, np.zeros((1, 2)), 0.1, np.zeros(1))[0, 0] == 0.45
     assert workforce.learn_skill(np.array([0.5]), 0.1)[0] == pytest.approx(0.55)
+    assert workforce.learn_skill(np.array([0.5]), 0.1, np.array([0.7]))[0] == pytest.approx(0.52)
 
 
 def test_daily_accounts_add_up():
@@ -463,6 +559,8 @@ def test_team_summary_criticism_is_task_information_whatever_the_style():
     q = routing.Queues(2, 1)
     q.criticism[0] = 10
     q.need[0, 0] = 10
-    out, _ = _review(7, q, _channels(specificity=0.0, self_focus=1.0))
+    ch = _channels(specificity=0.0, self_focus=1.0, harsh_sting=1.5, task_blame=0.5)
+    q.harsh[0] = 5
+    out, _ = _review(7, q, ch)
     assert out.sting.sum() == 0
     assert out.growth[0] == out.growth[1] == pytest.approx(10 * 0.3 / 2)

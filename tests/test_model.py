@@ -161,7 +161,10 @@ def test_invariants_hold_for_any_valid_parameters(overrides, structure, seed):
     # turnover is undefined only on a day when a firm had nobody on its payroll
     assert (df["turnover_rate"].dropna() >= 0).all()
     assert (df["feedback_latency"].dropna() >= 0).all()
-    assert (m.staff.on_duty | (m.staff.vacant_until > m.day - 1)).all()
+    # a slot is staffed, an open vacancy not yet due, or idle (staffing follows demand)
+    S = m.staff
+    assert (S.on_duty | ~S.open | (S.vacant_until > m.day - 1)).all()
+    assert not (S.on_duty & S.open).any()
 
 
 def test_a_market_with_every_firm_closed_serves_nobody_and_carries_on(small_scenario):
