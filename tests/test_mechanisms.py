@@ -26,24 +26,51 @@ def test_logit_choice_matches_softmax_probabilities():
 
 
 def test_habit_loyalty_price_and_closed_firms_enter_utility():
-    att = np.full((3, 2), 0.5)  # firm-major
+    """Utility = sensitivity x attitude + habit at the last firm + programme value for a
+    member of that firm - price disutility; a closed firm is never chosen.
+
+    The programme's value sits at an open firm, with a member and a non-member there.
+    Catches: loyalty utility given to non-members (or to members of another firm), habit
+    added at the wrong firm, price disutility added instead of subtracted.
+    """
+    att = np.full((3, 3), 0.5)  # firm-major: 3 firms x 3 customers
+    member = np.zeros((3, 3), dtype=bool)
+    member[0, 0] = True  # customer 0 is a member at open firm 0
+    member[2, 2] = True  # customer 2 is a member at closed firm 2
     util = choice.choice_utilities(
         att.copy(),
-        np.array([1, -1]),
-        np.array([[False, False, True], [False, False, False]]).T,
+        np.array([1, -1, -1]),
+        member,
         sensitivity=8.0,
         habit=0.4,
-        loyalty_utility=np.array([0.0, 0.0, 0.5]),
-        price_disutility=np.array([0.3, 0.0, 0.0]),
+        loyalty_utility=np.array([0.7, 0.7, 0.7]),
+        price_disutility=np.array([0.3, 0.1, 0.0]),
         open_firms=np.array([True, True, False]),
     )
-    assert util.shape == (3, 2)  # firm-major
-    assert util[1, 0] == pytest.approx(4.4)
-    assert util[1, 1] == pytest.approx(4.0)
-    assert util[0, 0] == pytest.approx(3.7)
+    assert util.shape == (3, 3)  # firm-major
+    assert util[0].tolist() == pytest.approx([4.0 + 0.7 - 0.3, 4.0 - 0.3, 4.0 - 0.3])
+    assert util[1].tolist() == pytest.approx([4.0 + 0.4 - 0.1, 4.0 - 0.1, 4.0 - 0.1])
     assert np.isneginf(util[2]).all()
-    chosen = choice.logit_choice(util, rng().random(2))
+    chosen = choice.logit_choice(util, rng().random(3))
     assert (chosen != 2).all()
+
+
+def test_logit_choice_is_the_inverse_cdf_of_the_softmax():
+    """Deterministic: with equal utilities at firms 0 and 2 and firm 1 closed, a
+    uniform below 1/2 picks firm 0 and one above picks firm 2, never the closed firm;
+    huge utilities do not overflow.
+
+    Catches: the cumulative sum skipping or repeating a firm, <= instead of <, the
+    maximum taken over customers instead of firms.
+    """
+    u = np.array([0.0, 0.25, 0.49, 0.51, 0.75, 0.999])
+    util = np.tile(np.array([[3.0], [-np.inf], [3.0]]), (1, u.size))
+    assert choice.logit_choice(util, u).tolist() == [0, 0, 0, 2, 2, 2]
+    thirds = np.tile(np.array([[1.0], [1.0], [1.0]]), (1, u.size))
+    assert choice.logit_choice(thirds, u).tolist() == [0, 0, 1, 1, 2, 2]
+    big = np.array([[1000.0, 0.0], [1000.0 + np.log(3.0), -1000.0]])
+    assert choice.logit_choice(big, np.array([0.24, 0.26])).tolist() == [0, 0]
+    assert choice.logit_choice(big, np.array([0.26, 0.99])).tolist() == [1, 0]
 
 
 def test_enrolment_only_where_a_programme_exists():
@@ -126,10 +153,26 @@ def test_small_world_matches_networkx_watts_strogatz():
     assert abs(g.number_of_edges() - ref.number_of_edges()) / ref.number_of_edges() < 0.01
     assert nx.average_clustering(g) == pytest.approx(nx.average_clustering(ref), abs=0.03)
     assert all(u != v for u, v in g.edges())
-    # symmetric CSR
-    assert sorted(map(tuple, np.sort(np.array(g.edges()), axis=1).tolist())) == sorted(
-        set(map(tuple, np.sort(np.array(g.edges()), axis=1).tolist()))
-    )
+
+
+def test_small_world_csr_is_symmetric_without_loops_or_duplicates():
+    """Read the CSR arrays themselves (not a networkx Graph, which would merge duplicates
+    and symmetrise): every contact j of i lists i among its own contacts, no customer is
+    their own contact and no contact appears twice in a row.
+
+    Catches: one direction of each edge dropped, self-loops or duplicate edges from
+    rewiring kept, indptr offsets shifted by one.
+    """
+    n = 500
+    indptr, indices = wom.small_world(n, 8, 0.3, rng(2))
+    assert indptr[0] == 0 and indptr[-1] == indices.size
+    src = np.repeat(np.arange(n), np.diff(indptr))
+    pairs = set(zip(src.tolist(), indices.tolist(), strict=True))
+    assert len(pairs) == indices.size  # no duplicates within a row
+    assert all((j, i) in pairs for i, j in pairs)
+    assert (src != indices).all()
+    # rewiring with p = 0.3 of 2000 lattice edges drops only a few as duplicates
+    assert 0.97 * n * 8 <= indices.size <= n * 8
 
 
 def test_small_world_without_rewiring_is_a_ring_lattice():
