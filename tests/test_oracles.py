@@ -10,6 +10,7 @@ Every test names, in its docstring, a planted bug it catches.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -342,8 +343,28 @@ def test_summaries_skip_undefined_days_and_use_ratio_of_sums():
     assert out["satisfaction"] == pytest.approx((10 * 0.5 + 30 * 0.9) / 40)
     assert out["return_on_sales"] == pytest.approx(-55.0 / 400.0)
     assert out["visits"] == pytest.approx(40.0 / 3)
-    empty = summarise(_days(satisfaction=[np.nan], visits=[0.0], revenue=[0.0]))
-    assert math.isnan(empty["satisfaction"]) and math.isnan(empty["return_on_sales"])
+    small = summarise(_days(revenue=[0.25, 0.25], profit=[0.1, 0.2]))
+    assert small["return_on_sales"] == pytest.approx(0.6)  # any positive revenue counts
+
+
+def test_a_metric_undefined_on_every_day_summarises_to_nan_quietly():
+    """No visits and nobody on duty all window long: NaN, with no numpy warning (a mean of
+    nothing would warn in every run of a study).
+
+    Catches: an empty mean taken anyway, a non-NaN placeholder for undefined.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        empty = summarise(
+            _days(
+                engagement_mean=[np.nan],
+                satisfaction=[np.nan],
+                visits=[0.0],
+                revenue=[0.0],
+            )
+        )
+    for name in ("engagement_mean", "satisfaction", "return_on_sales"):
+        assert math.isnan(empty[name]), name
 
 
 # ------------------------------------------------------------- the paired comparison
