@@ -277,3 +277,24 @@ def test_rules_that_relate_two_fields():
     assert load_scenario(None, {"word_of_mouth.degree": 4})
     with pytest.raises(ScenarioError, match=r"word_of_mouth\.degree = 5: must be even"):
         load_scenario(None, {"word_of_mouth.degree": 5})
+
+
+def test_override_values_may_contain_an_equals_sign():
+    """Only the first `=` separates key and value. Catches split on every `=` or the last."""
+    assert parse_override("meta.description=a=b") == ("meta.description", "a=b")
+    assert parse_override(" customers.count = 300 ") == ("customers.count", 300)
+
+
+def test_errors_in_overrides_of_a_scenario_object_name_the_scenario():
+    """Scenario.with_overrides reports problems against `<scenario NAME>`."""
+    s = load_scenario(SCENARIOS / "micromanager.toml")
+    with pytest.raises(ScenarioError) as info:
+        s.with_overrides({"customers.count": 1})
+    assert info.value.problems[0].startswith(f"<scenario {s.meta.name}>: customers.count = 1")
+
+
+def test_a_table_override_with_a_new_subtable_is_an_unknown_field():
+    """Merging {bogus: {...}} into the file's [firm] table leaves `bogus` for the schema to
+    reject by name. Catches the merge descending into a table the file does not have."""
+    with pytest.raises(ScenarioError, match=r"firm\.bogus = \(a table\): unknown field"):
+        load_scenario(SCENARIOS / "micromanager.toml", {"firm": {"bogus": {"x": 1}}})
