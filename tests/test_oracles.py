@@ -420,16 +420,24 @@ def test_paired_summary_drops_undefined_pairs_only():
         {
             "retention": ([0.5, np.nan, 0.7], [0.6, 0.9, 0.6]),
             "revenue": ([1.0, 2.0, np.nan], [np.nan, np.nan, 3.0]),
+            "feedback_latency": ([np.nan] * 3, [np.nan] * 3),
         }
     )
-    out = paired_summary(per_run, ["retention", "revenue"]).set_index("metric")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # undefined is NaN, quietly (no mean of nothing)
+        out = paired_summary(per_run, ["retention", "revenue", "feedback_latency"])
+    out = out.set_index("metric")
     ret = out.loc["retention"]
     assert ret["replications"] == 2 and ret["difference"] == pytest.approx(0.0)
+    # two pairs are enough for an interval: differences +0.1 and -0.1, sd 0.1 * sqrt(2)
+    assert ret["ci_high"] == pytest.approx(stats.t.ppf(0.975, 1) * 0.1)
     assert ret["linear_mean"] == pytest.approx(0.6)
     assert ret["triangular_mean"] == pytest.approx(0.7)
     rev = out.loc["revenue"]
     assert rev["replications"] == 0 and math.isnan(rev["difference"])
     assert math.isnan(rev["ci_low"]) and rev["linear_mean"] == pytest.approx(1.5)
+    lat = out.loc["feedback_latency"]
+    assert lat[["linear_mean", "triangular_mean", "difference", "ci_low"]].isna().all()
 
 
 TINY = {"customers.count": 200, "market.warmup_days": 4}
@@ -479,5 +487,6 @@ def test_a_horizon_inside_the_warmup_measures_nothing_and_is_refused():
     sc = load_scenario(SCENARIOS / "baseline.toml", TINY)
     assert measurement_start(sc, 5) == 4
     for days in (4, 3):
-        with pytest.raises(ScenarioError, match=r"must exceed market\.warmup_days"):
+        refused = r"must exceed market\.warmup_days \(4\), or nothing would be measured"
+        with pytest.raises(ScenarioError, match=refused):
             measurement_start(sc, days)
