@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import pytest
@@ -298,3 +299,40 @@ def test_a_table_override_with_a_new_subtable_is_an_unknown_field():
     reject by name. Catches the merge descending into a table the file does not have."""
     with pytest.raises(ScenarioError, match=r"firm\.bogus = \(a table\): unknown field"):
         load_scenario(SCENARIOS / "micromanager.toml", {"firm": {"bogus": {"x": 1}}})
+
+
+def test_error_lines_in_full():
+    """Whole lines, not fragments: a fragment check passes on a garbled line.
+
+    Catches: the message or placeholder text mangled ("XXunknown fieldXX" still contains
+    "unknown field"), the dotted path of a nested non-table joined wrongly, later errors
+    dropped after a table-valued one, an empty `allowed` hint leaving a dangling "; ",
+    values that JSON cannot encode (TOML dates) crashing the report.
+    """
+    _, problems = _problems_of({"customers.visits": 3})
+    assert problems == [
+        "<defaults>: customers.visits = 3: unknown field; allowed here: "
+        + ", ".join(Scenario.model_fields["customers"].annotation.model_fields)
+    ]
+    _, problems = _problems_of({"customers.count": {"a": 1}, "customers.harshness": 2})
+    assert problems[0] == "<defaults>: customers.count: Input should be a valid integer"
+    assert problems[1].startswith("<defaults>: customers.harshness = 2: Input should be less")
+    _, problems = _problems_of({"customers.expectation_init": ["a", 0.5]})
+    assert problems == [
+        '<defaults>: customers.expectation_init.0 = "a": Input should be a valid number'
+    ]
+    _, problems = _problems_of({"meta.name": datetime.date(1979, 5, 27)})
+    assert problems == [
+        '<defaults>: meta.name = "1979-05-27": Input should be a valid string; allowed: str'
+    ]
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(None, {"firm.supervisor": "x", "firm.supervisor.style": 1})
+    assert info.value.problems == [
+        "<defaults>: --set firm.supervisor.style: firm.supervisor is not a table"
+    ]
+
+
+def _problems_of(overrides):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(None, overrides)
+    return None, info.value.problems
