@@ -336,3 +336,15 @@ def _problems_of(overrides):
     with pytest.raises(ScenarioError) as info:
         load_scenario(None, overrides)
     return None, info.value.problems
+
+
+def test_a_folder_or_a_binary_file_is_refused_by_name(tmp_path):
+    """Catches the folder and encoding messages lost (an empty problem list)."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path)
+    assert info.value.problems == [f"{tmp_path}: is a folder, not a scenario file"]
+    binary = tmp_path / "b.toml"
+    binary.write_bytes(b"\xff\xfe[customers]\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(binary)
+    assert info.value.problems == [f"{binary}: not a UTF-8 text file"]

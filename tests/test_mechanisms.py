@@ -39,7 +39,7 @@ def test_habit_loyalty_price_and_closed_firms_enter_utility():
     member[2, 2] = True  # customer 2 is a member at closed firm 2
     util = choice.choice_utilities(
         att.copy(),
-        np.array([1, -1, -1]),
+        np.array([1, 0, -1]),  # customer 1 last went to firm 0, customer 2 never went
         member,
         sensitivity=8.0,
         habit=0.4,
@@ -48,7 +48,7 @@ def test_habit_loyalty_price_and_closed_firms_enter_utility():
         open_firms=np.array([True, True, False]),
     )
     assert util.shape == (3, 3)  # firm-major
-    assert util[0].tolist() == pytest.approx([4.0 + 0.7 - 0.3, 4.0 - 0.3, 4.0 - 0.3])
+    assert util[0].tolist() == pytest.approx([4.0 + 0.7 - 0.3, 4.0 + 0.4 - 0.3, 4.0 - 0.3])
     assert util[1].tolist() == pytest.approx([4.0 + 0.4 - 0.1, 4.0 - 0.1, 4.0 - 0.1])
     assert np.isneginf(util[2]).all()
     chosen = choice.logit_choice(util, rng().random(3))
@@ -63,9 +63,11 @@ def test_logit_choice_is_the_inverse_cdf_of_the_softmax():
     Catches: the cumulative sum skipping or repeating a firm, <= instead of <, the
     maximum taken over customers instead of firms.
     """
-    u = np.array([0.0, 0.25, 0.49, 0.51, 0.75, 0.999])
+    u = np.array([0.0, 0.25, 0.49, 0.5, 0.51, 0.75, 0.999])
     util = np.tile(np.array([[3.0], [-np.inf], [3.0]]), (1, u.size))
-    assert choice.logit_choice(util, u).tolist() == [0, 0, 0, 2, 2, 2]
+    # u = 0.5 is exactly firm 0's cumulative probability: "below u" excludes it
+    assert choice.logit_choice(util, u).tolist() == [0, 0, 0, 0, 2, 2, 2]
+    u = np.delete(u, 3)
     thirds = np.tile(np.array([[1.0], [1.0], [1.0]]), (1, u.size))
     assert choice.logit_choice(thirds, u).tolist() == [0, 0, 1, 1, 2, 2]
     big = np.array([[1000.0, 0.0], [1000.0 + np.log(3.0), -1000.0]])
@@ -83,6 +85,10 @@ def test_enrolment_only_where_a_programme_exists():
     assert not member[0].any()
     assert (joined == 1).all() and joined.size == member[1].sum()
     assert 200 < joined.size < 300  # Binomial(500, 0.5): 5 sd is about 56
+    # a zero join probability enrols nobody, even with a uniform of exactly 0
+    none = np.zeros((1, 3), dtype=bool)
+    choice.enrol_members(none, np.arange(3), np.zeros(3, dtype=np.int64), np.zeros(1), np.zeros(3))
+    assert not none.any()
 
 
 # ------------------------------------------------------------- service encounter
