@@ -54,7 +54,9 @@ def test_compare_passes_workers_progress_and_seed_on(tiny, capsys, monkeypatch):
     assert asked == [(3, None)]
     assert c.root_seed == 7 and c.seeds == replication_seeds(7, 2)
     assert c.provenance["seed"] == 7
-    assert "compare" in capsys.readouterr().err
+    assert "\rcompare: " in capsys.readouterr().err
+    compare(tiny, replications=1, dask="tcp://scheduler:8786")
+    assert asked[-1] == (None, "tcp://scheduler:8786")
 
 
 def test_one_replication_of_one_day_is_the_smallest_comparison(tiny):

@@ -186,10 +186,19 @@ def main(argv=None) -> int:
     ap.add_argument("--only", action="append", help="mutant name pattern (repeatable)")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", 1)))
     ap.add_argument("--report", action="store_true", help="only rewrite the report")
+    ap.add_argument(
+        "--reuse-stats",
+        action="store_true",
+        help="keep mutmut's record of which tests call which function (only tests were added)",
+    )
     args = ap.parse_args(argv)
     patterns = tuple(args.only) if args.only else TARGETS
     if args.report:
         return report(patterns, None)
+    if not args.reuse_stats:
+        # mutmut keeps the record for tests it has seen even when the code they call
+        # changed; a stale record sends mutants to too few tests (false survivors)
+        (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
     generate()
     names = targeted(all_mutants(), patterns)
     if not names:
