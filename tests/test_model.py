@@ -184,7 +184,7 @@ def test_invariants_hold_for_any_valid_parameters(overrides, structure, seed):
     assert quits == pytest.approx(np.round(quits), abs=1e-9)
     # a relayed item waits at most until its supervisor's next review (cadence - 1 days)
     cadence = sc.firm.supervisor.review_cadence_days
-    assert (df["feedback_latency"].dropna() <= cadence - 1).all()
+    assert (df["feedback_latency"].dropna() <= cadence - 1 + 1e-9).all()  # float round-off
     assert (m.staff.on_duty | (m.staff.vacant_until > m.day - 1)).all()
 
 
