@@ -420,6 +420,10 @@ def test_daily_accounts_add_up():
         fixed_cost=10 * one,
     )
     assert acc["revenue"].tolist() == [300.0, 0.0]
+    # each cost line by name (reports break them down)
+    assert acc["wage_cost"][0] == 100 and acc["supervision_cost"][0] == 80
+    assert acc["bonus_cost"][0] == 10 and acc["loyalty_cost"][0] == pytest.approx(12)
+    assert acc["hiring_cost"][0] == 150 and acc["fixed_cost"][0] == 10
     assert acc["costs"][0] == pytest.approx(100 + 80 + 10 + 12 + 150 + 10)
     assert acc["profit"][0] == pytest.approx(300 - 362)
     assert acc["return_on_sales"][0] == pytest.approx(-62 / 300)
@@ -445,3 +449,23 @@ def test_team_summary_criticism_is_task_information_whatever_the_style():
     out, _ = _review(7, q, _channels(specificity=0.0, self_focus=1.0))
     assert out.sting.sum() == 0
     assert out.growth[0] == out.growth[1] == pytest.approx(10 * 0.3 / 2)
+
+
+def test_channel_graph_has_the_five_channels_and_coaching_after_the_fact():
+    """The routing graph names its channels (direct, hear, relay, summary, coaching); the
+    coaching channel carries the coach's context for the unclear part of a raw comment,
+    scaled by the after-the-fact factor, and repairs that share of sting.
+
+    Catches: a channel dropped or renamed; the coaching value divided instead of
+    multiplied by a factor.
+    """
+    sup = Supervisor(style=0.2, filter_fidelity=0.9)
+    fb = Feedback(direct_clarity=0.7, coach_context=0.6, after_the_fact_coaching=0.5)
+    g = routing.channel_graph(0.3, sup, fb)
+    assert sorted(k for _, _, k in g.edges(keys=True)) == sorted(
+        ["direct", "hear", "relay", "summary", "coaching"]
+    )
+    coaching = g.edges["supervisor", "employee", "coaching"]
+    assert coaching["fidelity"] == pytest.approx(0.9 * 0.3 * 0.6 * 0.8 * 0.5)
+    assert coaching["repair"] == pytest.approx(0.5 * 0.8)
+    assert coaching["share"] == 0.3
