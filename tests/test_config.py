@@ -194,8 +194,12 @@ def test_a_range_with_one_end_out_of_bounds_is_rejected(param):
             _load(param.path, pair)
         (line,) = info.value.problems
         assert f"{param.path} = " in line and f"{lo} <= low <= high <= {hi}" in line
+        assert f": must lie within [{lo}, {hi}];" in line or "inverted" in line
     for pair in ([lo, hi], [lo, lo], [hi, hi]):
         assert _load(param.path, pair) is not None
+    for wrong_length in ([a], [a, a, b]):
+        with pytest.raises(ScenarioError, match=rf"must be a pair \[low, high\] within \[{lo}, "):
+            _load(param.path, wrong_length)
 
 
 finite_or_not = st.one_of(
