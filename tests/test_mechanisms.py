@@ -469,3 +469,8 @@ def test_channel_graph_has_the_five_channels_and_coaching_after_the_fact():
     assert coaching["fidelity"] == pytest.approx(0.9 * 0.3 * 0.6 * 0.8 * 0.5)
     assert coaching["repair"] == pytest.approx(0.5 * 0.8)
     assert coaching["share"] == 0.3
+    # shares of all items: heard directly, relayed to the person, summarised to the team
+    relay = g.edges["supervisor", "employee", "relay"]
+    summary = g.edges["supervisor", "team", "summary"]
+    assert relay["share"] == pytest.approx(0.7 * sup.pass_rate * sup.specificity)
+    assert summary["share"] == pytest.approx(0.7 * sup.pass_rate * (1 - sup.specificity))
