@@ -117,8 +117,8 @@ def test_turnover_is_annualised_quits_per_employee_on_the_payroll(observed):
 def test_staff_metrics_are_means_over_staff_on_duty(observed):
     """Engagement mean and Gallup shares are over staff on duty at the end of the day.
 
-    Catches: vacant slots counted, the engaged threshold applied with > instead of >=,
-    the not-engaged share computed from the wrong complement.
+    Catches: vacant slots counted, a share taken over the wrong group, the not-engaged
+    share computed from the wrong complement.
     """
     sc = observed["linear"][0]
     hi_t, lo_t = sc.employees.engaged_threshold, sc.employees.disengaged_threshold
@@ -164,7 +164,7 @@ def test_feedback_channel_metrics_follow_the_structure(observed):
     no delay. Relayed items wait at most one review cycle (cadence - 1 days).
 
     Catches: the focal firm's direct share read from a competitor; latency counted from
-    the wrong day (e.g. +1, or arrival days not scaled to the items passed on).
+    the wrong day (one day late).
     """
     for structure, (sc, _, days) in observed.items():
         cadence = sc.firm.supervisor.review_cadence_days
