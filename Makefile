@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test test-fast lint bench docs clean mutate mutate-sample
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -24,9 +24,30 @@ test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; exit 0; fi; exit $$rc
 
+# the fast subset for local work: leaves out tests marked slow (statistical directions,
+# end-to-end CLI), which `make test` and CI still run
+test-fast: $(STAMP)
+	@$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; exit 0; fi; exit $$rc
+
 lint: $(STAMP)
-	$(BIN)/ruff check sim experiments tests
-	$(BIN)/ruff format --check sim experiments tests
+	$(BIN)/ruff check sim experiments tests benchmarks tools
+	$(BIN)/ruff format --check sim experiments tests benchmarks tools
+
+# Mutation testing (tools/mutation.py, mutmut): score and survivors in results/mutation/.
+# The full run takes hours on 2 cores; mutate-sample checks MUTATE_SAMPLE random mutants
+# (MUTATE_SEED picks them). Narrow either with MUTATE_ARGS="--only 'sim.metrics.*'".
+MUTATE_STAMP := $(VENV)/.mutation-stamp
+MUTATE_SAMPLE ?= 30
+$(MUTATE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	@touch $@
+
+mutate: $(MUTATE_STAMP)
+	nice -n 19 $(BIN)/python tools/mutation.py $(MUTATE_ARGS)
+
+mutate-sample: $(MUTATE_STAMP)
+	nice -n 19 $(BIN)/python tools/mutation.py --sample $(MUTATE_SAMPLE) $(MUTATE_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/spc bench
@@ -35,4 +56,4 @@ docs: $(STAMP)
 	$(BIN)/python -m sim.odd --write docs/ODD.md
 
 clean:
-	rm -rf $(VENV) results .pytest_cache .hypothesis
+	rm -rf $(VENV) results mutants .pytest_cache .hypothesis

@@ -65,20 +65,23 @@ def P(
     return Field(default, ge=lo, le=hi, description=description, json_schema_extra=extra)
 
 
-def _range_checker(lo: float, hi: float):
-    def check(value: list[float]) -> list[float]:
-        if len(value) != 2:
-            raise ValueError(f"must be a pair [low, high] within [{lo}, {hi}]")
-        a, b = float(value[0]), float(value[1])
-        if not (math.isfinite(a) and math.isfinite(b)):
-            raise ValueError("must be two finite numbers [low, high]")
-        if a > b:
-            raise ValueError(f"inverted range: low {a} > high {b}; write [low, high]")
-        if a < lo or b > hi:
-            raise ValueError(f"must lie within [{lo}, {hi}]")
-        return [a, b]
+def _check_range(value: list[float], lo: float, hi: float) -> list[float]:
+    if len(value) != 2:
+        raise ValueError(f"must be a pair [low, high] within [{lo}, {hi}]")
+    a, b = float(value[0]), float(value[1])
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError("must be two finite numbers [low, high]")
+    if a > b:
+        raise ValueError(f"inverted range: low {a} > high {b}; write [low, high]")
+    if a < lo or b > hi:
+        raise ValueError(f"must lie within [{lo}, {hi}]")
+    return [a, b]
 
-    return check
+
+def _range_checker(lo: float, hi: float):
+    # a module-level check called at validation time (not a closure made at import), so
+    # mutation testing can switch a mutant of it on after the schema is built
+    return lambda value: _check_range(value, lo, hi)
 
 
 def R(

@@ -8,6 +8,7 @@ are stated per test; the seeds are fixed so the suite is deterministic.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from sim import load_scenario
@@ -16,13 +17,19 @@ from sim.runner import RunSpec, run_one
 
 from .conftest import SCENARIOS
 
+pytestmark = pytest.mark.slow  # many replications; `make test-fast` leaves them out
+
 SEEDS = list(range(101, 107))
 DAYS = 150
 SMALL = {"customers.count": 400, "market.warmup_days": 40}
 
 
-def focal(overrides: dict, structure: str, metric: str, seeds=SEEDS) -> np.ndarray:
-    sc = load_scenario(SCENARIOS / "baseline.toml", {**SMALL, **overrides})
+def focal(
+    overrides: dict, structure: str, metric: str, seeds=SEEDS, customers: int = 400
+) -> np.ndarray:
+    sc = load_scenario(
+        SCENARIOS / "baseline.toml", {**SMALL, "customers.count": customers, **overrides}
+    )
     out = []
     for seed in seeds:
         df = run_one(RunSpec(sc, structure, seed, DAYS))
@@ -52,17 +59,28 @@ GOOD_FILTER = {
 
 
 def test_fast_faithful_coaching_filter_comes_close_to_triangular():
-    gap_baseline = focal({}, "triangular", "engagement_mean") - focal(
-        {}, "linear", "engagement_mean"
-    )
-    gap_good = focal(GOOD_FILTER, "triangular", "engagement_mean") - focal(
-        GOOD_FILTER, "linear", "engagement_mean"
-    )
-    # the good filter closes at least half of the engagement gap, and the remaining
-    # gap is small in absolute terms (under 0.05 on the 0-1 scale)
-    assert gap_baseline.mean() > 0
-    assert abs(gap_good.mean()) < 0.5 * gap_baseline.mean()
-    assert abs(gap_good.mean()) < 0.05
+    """A fast, faithful, coaching filter closes at least half of the engagement gap
+    between the structures.
+
+    Stated power: 1,500 customers (~7 employees per firm rather than 2) and 10 paired
+    seeds. Measured: baseline gap 0.115 (SE 0.003), good-filter gap 0.045 (SE 0.0014);
+    the per-seed statistic gap_good - gap_baseline / 2 is -0.012 with SE 0.0015, about
+    8 SE below the threshold 0, so the one-sided paired t-test at 1 % (t < -2.82) has a
+    wide margin. Catches: a filter whose relay loses what a coach adds, or a structure
+    effect that does not depend on the supervisor's filter.
+    """
+    seeds = list(range(101, 111))
+
+    def gap(overrides):
+        tri = focal(overrides, "triangular", "engagement_mean", seeds, customers=1500)
+        lin = focal(overrides, "linear", "engagement_mean", seeds, customers=1500)
+        return tri - lin
+
+    gap_baseline, gap_good = gap({}), gap(GOOD_FILTER)
+    assert stats.ttest_1samp(gap_baseline, 0.0, alternative="greater").pvalue < 0.01
+    closed = gap_good - 0.5 * gap_baseline
+    assert stats.ttest_1samp(closed, 0.0, alternative="less").pvalue < 0.01
+    assert gap_good.mean() < 0.5 * gap_baseline.mean()
 
 
 def test_harsh_customers_turn_the_comparison_toward_a_coaching_filter():

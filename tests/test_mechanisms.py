@@ -26,32 +26,40 @@ def test_logit_choice_matches_softmax_probabilities():
 
 
 def test_habit_loyalty_price_and_closed_firms_enter_utility():
-    att = np.full((3, 2), 0.5)  # firm-major
-    member = np.array([[False, False, True], [False, False, False]]).T
+    """Utility = sensitivity x attitude + habit at the last firm + programme value for a
+    member of that firm - price disutility; a closed firm is never chosen.
+
+    The programme's value sits at an open firm, with a member and a non-member there.
+    Catches: loyalty utility given to non-members (or to members of another firm), habit
+    added at the wrong firm, price disutility added instead of subtracted.
+    """
+    att = np.full((3, 3), 0.5)  # firm-major: 3 firms x 3 customers
+    member = np.zeros((3, 3), dtype=bool)
+    member[0, 0] = True  # customer 0 is a member at open firm 0
+    member[2, 2] = True  # customer 2 is a member at closed firm 2
     value = choice.membership_value(
         member,
-        np.array([1, -1]),
-        np.array([1.0, 1.0]),
-        loyalty_utility=np.array([0.0, 0.0, 0.5]),
+        np.array([1, 0, -1]),
+        np.ones(3),
+        loyalty_utility=np.array([0.7, 0.7, 0.7]),
         reward=np.zeros(3),
         price=np.full(3, 30.0),
         price_sensitivity=0.05,
     )
     util = choice.choice_utilities(
         att.copy(),
-        np.array([1, -1]),
+        np.array([1, 0, -1]),  # customer 1 last went to firm 0, customer 2 never went
         value,
         sensitivity=8.0,
         habit=0.4,
-        price_disutility=np.array([0.3, 0.0, 0.0]),
+        price_disutility=np.array([0.3, 0.1, 0.0]),
         open_firms=np.array([True, True, False]),
     )
-    assert util.shape == (3, 2)  # firm-major
-    assert util[1, 0] == pytest.approx(4.4)
-    assert util[1, 1] == pytest.approx(4.0)
-    assert util[0, 0] == pytest.approx(3.7)
+    assert util.shape == (3, 3)  # firm-major
+    assert util[0].tolist() == pytest.approx([4.0 + 0.7 - 0.3, 4.0 + 0.4 - 0.3, 4.0 - 0.3])
+    assert util[1].tolist() == pytest.approx([4.0 + 0.4 - 0.1, 4.0 - 0.1, 4.0 - 0.1])
     assert np.isneginf(util[2]).all()
-    chosen = choice.logit_choice(util, rng().random(2))
+    chosen = choice.logit_choice(util, rng().random(3))
     assert (chosen != 2).all()
 
 
@@ -93,6 +101,26 @@ def test_relationship_maturity_rises_from_zero_with_consecutive_visits():
     assert g[2] == pytest.approx(1 - np.exp(-1.0))
 
 
+def test_logit_choice_is_the_inverse_cdf_of_the_softmax():
+    """Deterministic: with equal utilities at firms 0 and 2 and firm 1 closed, a
+    uniform below 1/2 picks firm 0 and one above picks firm 2, never the closed firm;
+    huge utilities do not overflow.
+
+    Catches: the cumulative sum skipping or repeating a firm, <= instead of <, the
+    maximum taken over customers instead of firms.
+    """
+    u = np.array([0.0, 0.25, 0.49, 0.5, 0.51, 0.75, 0.999])
+    util = np.tile(np.array([[3.0], [-np.inf], [3.0]]), (1, u.size))
+    # u = 0.5 is exactly firm 0's cumulative probability: "below u" excludes it
+    assert choice.logit_choice(util, u).tolist() == [0, 0, 0, 0, 2, 2, 2]
+    u = np.delete(u, 3)
+    thirds = np.tile(np.array([[1.0], [1.0], [1.0]]), (1, u.size))
+    assert choice.logit_choice(thirds, u).tolist() == [0, 0, 1, 1, 2, 2]
+    big = np.array([[1000.0, 0.0], [1000.0 + np.log(3.0), -1000.0]])
+    assert choice.logit_choice(big, np.array([0.24, 0.26])).tolist() == [0, 0]
+    assert choice.logit_choice(big, np.array([0.26, 0.99])).tolist() == [1, 0]
+
+
 def test_enrolment_only_where_a_programme_exists():
     member = np.zeros((2, 1000), dtype=bool)  # firm-major
     visitors = np.arange(1000)
@@ -103,6 +131,10 @@ def test_enrolment_only_where_a_programme_exists():
     assert not member[0].any()
     assert (joined == 1).all() and joined.size == member[1].sum()
     assert 200 < joined.size < 300  # Binomial(500, 0.5): 5 sd is about 56
+    # a zero join probability enrols nobody, even with a uniform of exactly 0
+    none = np.zeros((1, 3), dtype=bool)
+    choice.enrol_members(none, np.arange(3), np.zeros(3, dtype=np.int64), np.zeros(1), np.zeros(3))
+    assert not none.any()
 
 
 # ------------------------------------------------------------- service encounter
@@ -193,10 +225,26 @@ def test_small_world_matches_networkx_watts_strogatz():
     assert abs(g.number_of_edges() - ref.number_of_edges()) / ref.number_of_edges() < 0.01
     assert nx.average_clustering(g) == pytest.approx(nx.average_clustering(ref), abs=0.03)
     assert all(u != v for u, v in g.edges())
-    # symmetric CSR
-    assert sorted(map(tuple, np.sort(np.array(g.edges()), axis=1).tolist())) == sorted(
-        set(map(tuple, np.sort(np.array(g.edges()), axis=1).tolist()))
-    )
+
+
+def test_small_world_csr_is_symmetric_without_loops_or_duplicates():
+    """Read the CSR arrays themselves (not a networkx Graph, which would merge duplicates
+    and symmetrise): every contact j of i lists i among its own contacts, no customer is
+    their own contact and no contact appears twice in a row.
+
+    Catches: one direction of each edge dropped, self-loops or duplicate edges from
+    rewiring kept, indptr offsets shifted by one.
+    """
+    n = 500
+    indptr, indices = wom.small_world(n, 8, 0.3, rng(2))
+    assert indptr[0] == 0 and indptr[-1] == indices.size
+    src = np.repeat(np.arange(n), np.diff(indptr))
+    pairs = set(zip(src.tolist(), indices.tolist(), strict=True))
+    assert len(pairs) == indices.size  # no duplicates within a row
+    assert all((j, i) in pairs for i, j in pairs)
+    assert (src != indices).all()
+    # rewiring with p = 0.3 of 2000 lattice edges drops only a few as duplicates
+    assert 0.97 * n * 8 <= indices.size <= n * 8
 
 
 def test_small_world_without_rewiring_is_a_ring_lattice():
@@ -536,7 +584,11 @@ def test_daily_accounts_add_up():
         fixed_cost=10 * one,
     )
     assert acc["revenue"].tolist() == [330.0, 0.0]
+    # each cost line by name (reports break them down)
+    assert acc["wage_cost"][0] == 100 and acc["supervision_cost"][0] == 80
     assert acc["serving_cost"][0] == pytest.approx(19.0)
+    assert acc["bonus_cost"][0] == 10 and acc["loyalty_cost"][0] == pytest.approx(12)
+    assert acc["hiring_cost"][0] == 150 and acc["fixed_cost"][0] == 10
     assert acc["costs"][0] == pytest.approx(100 + 80 + 19 + 10 + 12 + 150 + 10)
     assert acc["profit"][0] == pytest.approx(330 - 381)
     assert acc["return_on_sales"][0] == pytest.approx(-51 / 330)
@@ -564,3 +616,28 @@ def test_team_summary_criticism_is_task_information_whatever_the_style():
     out, _ = _review(7, q, ch)
     assert out.sting.sum() == 0
     assert out.growth[0] == out.growth[1] == pytest.approx(10 * 0.3 / 2)
+
+
+def test_channel_graph_has_the_five_channels_and_coaching_after_the_fact():
+    """The routing graph names its channels (direct, hear, relay, summary, coaching); the
+    coaching channel carries the coach's context for the unclear part of a raw comment,
+    scaled by the after-the-fact factor, and repairs that share of sting.
+
+    Catches: a channel dropped or renamed; the coaching value divided instead of
+    multiplied by a factor.
+    """
+    sup = Supervisor(style=0.2, filter_fidelity=0.9)
+    fb = Feedback(direct_clarity=0.7, coach_context=0.6, after_the_fact_coaching=0.5)
+    g = routing.channel_graph(0.3, sup, fb)
+    assert sorted(k for _, _, k in g.edges(keys=True)) == sorted(
+        ["direct", "hear", "relay", "summary", "coaching"]
+    )
+    coaching = g.edges["supervisor", "employee", "coaching"]
+    assert coaching["fidelity"] == pytest.approx(0.9 * 0.3 * 0.6 * 0.8 * 0.5)
+    assert coaching["repair"] == pytest.approx(0.5 * 0.8)
+    assert coaching["share"] == 0.3
+    # shares of all items: heard directly, relayed to the person, summarised to the team
+    relay = g.edges["supervisor", "employee", "relay"]
+    summary = g.edges["supervisor", "team", "summary"]
+    assert relay["share"] == pytest.approx(0.7 * sup.pass_rate * sup.specificity)
+    assert summary["share"] == pytest.approx(0.7 * sup.pass_rate * (1 - sup.specificity))
