@@ -291,11 +291,11 @@ def test_override_values_may_contain_an_equals_sign():
 
 
 def test_errors_in_overrides_of_a_scenario_object_name_the_scenario():
-    """Scenario.with_overrides reports problems against `<scenario NAME>`."""
+    """Scenario.with_overrides names the override (how it was given), not the file."""
     s = load_scenario(SCENARIOS / "micromanager.toml")
     with pytest.raises(ScenarioError) as info:
         s.with_overrides({"customers.count": 1})
-    assert info.value.problems[0].startswith(f"<scenario {s.meta.name}>: customers.count = 1")
+    assert info.value.problems[0].startswith("overrides: customers.count = 1: ")
 
 
 def test_a_table_override_with_a_new_subtable_is_an_unknown_field():
@@ -315,24 +315,28 @@ def test_error_lines_in_full():
     """
     _, problems = _problems_of({"customers.visits": 3})
     assert problems == [
-        "<defaults>: customers.visits = 3: unknown field; allowed here: "
+        "overrides: customers.visits = 3: unknown field; allowed here: "
         + ", ".join(Scenario.model_fields["customers"].annotation.model_fields)
     ]
     _, problems = _problems_of({"customers.count": {"a": 1}, "customers.harshness": 2})
-    assert problems[0] == "<defaults>: customers.count: Input should be a valid integer"
-    assert problems[1].startswith("<defaults>: customers.harshness = 2: Input should be less")
+    assert problems[0] == (
+        'overrides: customers.count = {"a": 1}: customers.count: Input should be a valid integer'
+    )
+    assert problems[1].startswith("overrides: customers.harshness = 2: Input should be less")
     _, problems = _problems_of({"customers.expectation_init": ["a", 0.5]})
     assert problems == [
-        '<defaults>: customers.expectation_init.0 = "a": Input should be a valid number'
+        'overrides: customers.expectation_init = ["a", 0.5]: customers.expectation_init.0 = "a": '
+        "Input should be a valid number"
     ]
     _, problems = _problems_of({"meta.name": datetime.date(1979, 5, 27)})
     assert problems == [
-        '<defaults>: meta.name = "1979-05-27": Input should be a valid string; allowed: str'
+        'overrides: meta.name = "1979-05-27": Input should be a valid string (read as a TOML '
+        "date; quote text: key='\"...\"'); allowed: str"
     ]
     with pytest.raises(ScenarioError) as info:
         load_scenario(None, {"firm.supervisor": "x", "firm.supervisor.style": 1})
     assert info.value.problems == [
-        "<defaults>: --set firm.supervisor.style: firm.supervisor is not a table"
+        "overrides: firm.supervisor.style = 1: firm.supervisor is not a table"
     ]
 
 

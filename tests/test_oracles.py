@@ -41,6 +41,15 @@ BUSY = {
 DAYS = 30
 
 
+def _spend(sc, tenure):
+    """A visit's spend multiplier from the customer's consecutive visits to the firm
+    (tenure after the visit): 1 at a first visit, rising toward 1 + tenure_spend_gain."""
+    cc = sc.customers
+    return 1.0 + cc.tenure_spend_gain * (
+        1.0 - np.exp(-np.maximum(tenure - 1, 0) / cc.tenure_visits)
+    )
+
+
 def _observe(structure, overrides=BUSY, days=DAYS, seed=11):
     """Step a model day by day; per day, the counts an observer reads off the agents'
     state (never off the metrics code), next to the recorded metrics."""
@@ -57,6 +66,7 @@ def _observe(structure, overrides=BUSY, days=DAYS, seed=11):
         days_seen.append(
             {
                 "visits": np.bincount(chosen, minlength=K),
+                "spend": np.bincount(chosen, weights=_spend(sc, C.tenure[came]), minlength=K),
                 "retained": np.bincount(chosen[prev == chosen], minlength=K),
                 "quits": np.bincount(S.firm[S.generation > generation], minlength=K),
                 "payroll": np.bincount(S.firm[on_duty], minlength=K),
@@ -138,7 +148,7 @@ def test_staff_metrics_are_means_over_staff_on_duty(observed):
 
 
 def test_money_shares_and_membership_follow_their_definitions(observed):
-    """revenue = price x visits; profit = revenue - costs; return on sales = profit /
+    """revenue = price x the visits' spend (rising with tenure); profit = revenue - costs; return on sales = profit /
     revenue; shares are of the market total; members are a share of all customers.
 
     Catches: a share divided by the firm's own total, return on sales as profit / costs,
@@ -148,7 +158,7 @@ def test_money_shares_and_membership_follow_their_definitions(observed):
         price = np.array([sc.firm_config(k).policy.price for k in range(model.firms.k)])
         for d in days:
             m = d["metrics"]
-            assert m["revenue"] == pytest.approx(price * d["visits"])
+            assert m["revenue"] == pytest.approx(price * d["spend"])
             assert m["profit"] == pytest.approx(m["revenue"] - m["costs"])
             ok = m["revenue"] > 0
             assert m["return_on_sales"][ok] == pytest.approx(m["profit"][ok] / m["revenue"][ok])
@@ -183,7 +193,7 @@ def test_feedback_channel_metrics_follow_the_structure(observed):
 # ------------------------------------------------------------ membership at the visit
 def test_programme_costs_count_members_of_the_firm_chosen_today():
     """With every cost but the programme's set to zero, a firm's costs are
-    reward x price x visits by customers who were its members when they came.
+    reward x price x the spend of visits by customers who were its members when they came.
 
     Membership is set by hand (each customer a member of one random firm) so that many
     visitors are members of a firm other than the one they visit. Catches: membership
@@ -198,6 +208,7 @@ def test_programme_costs_count_members_of_the_firm_chosen_today():
             "hiring_cost",
             "training_cost",
             "repeat_bonus",
+            "serving_cost",
         )
     }
     over = {
@@ -220,7 +231,8 @@ def test_programme_costs_count_members_of_the_firm_chosen_today():
         m.step()
         came = np.flatnonzero(C.visits > visits)
         chosen = C.last_firm[came]
-        member_visits = np.bincount(chosen, weights=member[chosen, came], minlength=K)
+        spend = _spend(sc, C.tenure[came])
+        member_visits = np.bincount(chosen, weights=member[chosen, came] * spend, minlength=K)
         price = np.array([sc.firm_config(k).policy.price for k in range(K)])
         assert m.last_metrics["costs"] == pytest.approx(0.2 * price * member_visits)
         prev = last[came]
