@@ -72,8 +72,8 @@ def test_mixed_structure_routes_a_share_directly():
 
     Stated power: every visit is surveyed and answers, so the focal firm sees ~1,500
     items in 60 days (some needs go to no firm); the binomial SE of the share is
-    sqrt(0.24 / 1500) = 0.013, and the tolerance of 0.07 is over 5 SE. Catches: the share read from a competitor (0.0) or
-    applied inverted (0.6, 15 SE away), or all items routed one way.
+    sqrt(0.24 / 1500) = 0.013, and the tolerance of 0.07 is over 5 SE. Catches: the share
+    read from a competitor (0.0) or applied inverted (0.6, 15 SE away), or all items routed one way.
     """
     sc = load_scenario(
         SCENARIOS / "baseline.toml",

@@ -149,7 +149,8 @@ def test_staff_metrics_are_means_over_staff_on_duty(observed):
 
 def test_money_shares_and_membership_follow_their_definitions(observed):
     """revenue = price x the visits' spend (rising with tenure); profit = revenue - costs;
-    return on sales = profit / revenue; shares are of the market total; members are a share of all customers.
+    return on sales = profit / revenue; shares are of the market total; members are a share
+    of all customers.
 
     Catches: a share divided by the firm's own total, return on sales as profit / costs,
     membership counted as a share of visitors.
