@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .bench import add_bench_parser
 
     add_bench_parser(sub)
+    from .facts import add_facts_parser
+
+    add_facts_parser(sub)
     return parser
 
 
