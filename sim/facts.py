@@ -58,7 +58,7 @@ class Size:
     steady_replications: int
 
 
-DEFAULT = Size("default", 10, 150, 2, 4, 1.0, 270, 730, 8)
+DEFAULT = Size("default", 10, 200, 2, 4, 1.0, 270, 730, 8)
 # Run time is nearly all fixed cost per day, so markets keep the base scenario's size
 # (a smaller market also changes its economics: supervisors and overheads do not scale).
 QUICK = Size("quick", 4, 30, 1, 2, 1.0, 150, 600, 4)
@@ -301,7 +301,10 @@ class Context:
         ]
         if missing:
             raise NotMeasurable("parameter " + ", ".join(missing) + " does not exist")
-        return self.base.with_overrides(overrides)
+        try:
+            return self.base.with_overrides(overrides)
+        except ScenarioError as exc:
+            raise NotMeasurable("the schema refuses the check's settings: " + str(exc)) from None
 
     def seeds(self, tag: str, n: int) -> list[int]:
         ss = np.random.SeedSequence([self.seed, _stable_seed(tag)])
@@ -368,7 +371,10 @@ FIRM_DRAWS: dict[str, tuple[float, float] | tuple[int, int]] = {
     "supervisor.role_model": (0.1, 0.9),
     "policy.involvement": (0.0, 0.8),
     "policy.customer_focus": (0.1, 0.8),
-    "policy.staff_per_1000_customers": (11.0, 19.0),
+}
+# drawn as a multiple of the base scenario's value, so the markets keep its firm size
+FIRM_RELATIVE_DRAWS: dict[str, tuple[float, float]] = {
+    "policy.staff_per_1000_customers": (0.75, 1.25),
 }
 MARKET_DRAWS: dict[str, tuple[float, float]] = {
     "customers.harshness": (0.1, 0.9),
@@ -388,7 +394,9 @@ FEEDBACK_OFF = {
 }
 
 
-def draw_market(rng: np.random.Generator, known: set[str]) -> tuple[dict, float, dict]:
+def draw_market(
+    rng: np.random.Generator, known: set[str], base: Scenario
+) -> tuple[dict, float, dict]:
     """Overrides, focal direct share and descriptors of one heterogeneous market."""
     over: dict[str, Any] = {}
     desc: dict[str, float] = {}
@@ -397,6 +405,13 @@ def draw_market(rng: np.random.Generator, known: set[str]) -> tuple[dict, float,
             if f"firm.{key}" not in known:
                 continue
             v = int(rng.integers(a, b + 1)) if isinstance(a, int) else float(rng.uniform(a, b))
+            over[f"{side}.{key}"] = v
+            desc[f"{side}.{key}"] = v
+        for key, (a, b) in FIRM_RELATIVE_DRAWS.items():
+            if f"firm.{key}" not in known:
+                continue
+            section, name = key.split(".")
+            v = float(getattr(getattr(base.firm, section), name)) * float(rng.uniform(a, b))
             over[f"{side}.{key}"] = v
             desc[f"{side}.{key}"] = v
     for key, (a, b) in MARKET_DRAWS.items():
@@ -426,7 +441,7 @@ def heterogeneous_units(ctx: Context) -> pd.DataFrame:
     seeds = ctx.seeds("markets", ctx.size.markets)
     jobs = []
     for m, seed in enumerate(seeds):
-        over, direct, desc = draw_market(rng, known)
+        over, direct, desc = draw_market(rng, known, ctx.base)
         tag = {"market": m, **{f"d:{k}": v for k, v in desc.items()}}
         jobs.append(Job(ctx.scenario(over), direct, seed, ctx.days, {**tag, "feedback": 1}))
         if not missing:
@@ -443,7 +458,7 @@ def heterogeneous_units(ctx: Context) -> pd.DataFrame:
         units = on.merge(off, on=["market", "firm"])
         units.attrs["feedback_missing"] = []
     # the unit's own supervisor style (focal draw for firm 0, competitors' otherwise)
-    for key in FIRM_DRAWS:
+    for key in [*FIRM_DRAWS, *FIRM_RELATIVE_DRAWS]:
         f, c = f"d:firm.{key}", f"d:competitors.{key}"
         if f in units:
             units[f"unit:{key}"] = np.where(units["firm"] == FOCAL, units[f], units[c])
@@ -688,9 +703,12 @@ def measure_kluger(ctx: Context) -> Outcome:
         if share[0] < lo:
             bits.append(
                 f"only {share[0]:.0%} of units do worse with feedback: feedback raises "
-                "knowledge of needs and recognition, and the only way it hurts is the sting "
-                "of harsh comments on engagement (engagement.sting), which too rarely "
-                "outweighs what the employee learns"
+                "knowledge of needs, recognition and meaning, and the ways it can hurt (the "
+                "sting of harsh comments, engagement.sting; a micro-manager's control per "
+                "criticism, firm.supervisor.control_sensitivity) lower engagement only, "
+                f"which moves quality less than what employees learn (mean effect on "
+                f"engagement {fmt(float(np.nanmean(eng_effect)), 4)}, on quality "
+                f"{fmt(mean[0], 4)})"
             )
         elif share[0] > hi:
             bits.append(
@@ -1500,6 +1518,11 @@ def _market_ranges_md() -> list[str]:
     out = ["| parameter | drawn from |", "|---|---|"]
     for k, (a, b) in FIRM_DRAWS.items():
         out.append(f"| `firm.{k}` (focal) and `competitors.{k}` (both competitors) | [{a}, {b}] |")
+    for k, (a, b) in FIRM_RELATIVE_DRAWS.items():
+        out.append(
+            f"| `firm.{k}` (focal) and `competitors.{k}` (both competitors) | "
+            f"[{a}, {b}] x the base scenario's value |"
+        )
     for k, (a, b) in MARKET_DRAWS.items():
         extra = f" (low end of a {PAIR_WIDTH[k]}-wide range)" if k in PAIR_WIDTH else ""
         out.append(f"| `{k}` | [{a}, {b}]{extra} |")
@@ -1514,6 +1537,7 @@ def write_report(
     out: Path,
     sweep: pd.DataFrame | None,
     command: str,
+    sweep_error: str = "",
 ) -> Path:
     """docs/validation.md and one PNG per fact in docs/validation/."""
     from . import __version__
@@ -1585,6 +1609,8 @@ def write_report(
     ]
     if sweep is not None:
         lines += _robustness_md(sweep, figdir, s.sweep_replications)
+    elif sweep_error:
+        lines += ["## Robustness of the headline", "", f"Not measured: {sweep_error}.", ""]
     path = out / "validation.md"
     from .report import _atomic_write
 
@@ -1734,13 +1760,17 @@ def cmd_facts(args) -> int:
         if not args.quiet:
             print(f"{fact.title} ...", file=sys.stderr, flush=True)
         outcomes[key] = evaluate(fact, ctx)
-    sweep = None
+    sweep, sweep_error = None, ""
     if only is None or "robustness" in only:
         if not args.quiet:
             print("robustness sweep ...", file=sys.stderr, flush=True)
-        sweep = robustness(ctx)
+        try:
+            sweep = robustness(ctx)
+        except Exception as exc:  # the facts are still worth writing
+            traceback.print_exc(file=sys.stderr)
+            sweep_error = f"{type(exc).__name__}: {exc}"
     command = "spc facts" + (" --quick" if args.quick else "")
-    report = write_report(outcomes, ctx, out, sweep, command)
+    report = write_report(outcomes, ctx, out, sweep, command, sweep_error)
     width = max((len(k) for k in outcomes), default=0)
     for key, o in outcomes.items():
         print(f"{key:{width}s}  {o.status:15s} {o.figure_text}")

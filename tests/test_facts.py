@@ -83,7 +83,7 @@ def test_cli_rejects_an_unknown_fact(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["facts", "--only", "nope"])
     assert exc.value.code == 2
-    assert "unknown fact nope" in capsys.readouterr().err
+    assert "unknown fact 'nope'" in capsys.readouterr().err
 
 
 # ------------------------------------------------------- directions, tiny size
@@ -163,3 +163,12 @@ def test_report_has_every_fact_and_its_figure(outcomes, sweep, ctx, tmp_path):
             assert (tmp_path / "validation" / f"{f.key}.png").stat().st_size > 1000
     assert (tmp_path / "validation" / "robustness.png").exists()
     assert "Robustness of the headline" in text
+
+
+@pytest.mark.slow
+def test_same_seed_same_figures_serially_or_in_parallel(outcomes):
+    serial = measured(outcomes, "sears").data
+    parallel_ctx = F.Context(load_scenario(SCENARIOS / "baseline.toml"), F.TINY, seed=3, workers=2)
+    parallel = F.measure_sears(parallel_ctx).data
+    for key in ("att", "imp", "rev"):
+        np.testing.assert_array_equal(serial[key], parallel[key])

@@ -7,7 +7,8 @@ parameter when no output moves at either end: not one daily metric of any firm, 
 focal firm's summary over the measured window.
 
 The base market switches every optional mechanism on (loyalty programme, repeat bonus,
-surveys, overload, quits), so that parameters which only act through them can act; the
+surveys, overload, quits, a price difference), so that parameters which only act through
+them can act; the
 focal firm is triangular and its competitors linear, so both structure presets are used.
 The rare parameters that intentionally move no model output are listed in
 ``INTENDED_EXCEPTIONS`` with the reason.
@@ -35,6 +36,7 @@ BASE = {
     "firm.policy.loyalty_programme": True,
     "firm.policy.repeat_bonus": 5.0,
     "feedback.survey_invitation": 0.2,
+    "competitors.policy.price": 33.0,  # prices differ, so price can act on choice
 }
 # Cheap ends for parameters whose valid range reaches sizes a test cannot afford.
 CAPS = {"customers.count": 400}
@@ -54,8 +56,9 @@ def _base():
 
 
 def _ends(p: ParamInfo) -> list:
-    """The two ends of the valid range (other choices for flags and names)."""
-    d = p.default
+    """The two ends of the valid range (other choices for flags and names), each
+    different from the base market's value."""
+    d = p.value
     if isinstance(d, bool):
         return [not d]
     if isinstance(d, str):
@@ -70,7 +73,7 @@ def _scenario(p: ParamInfo, value):
     """The base with ``p`` at ``value``; if a cross-field check refuses it, the nearest
     accepted value on the way back to the default (e.g. a threshold kept below another)."""
     base_value = _base()
-    d = p.value if p.value is not None else p.default
+    d = p.value
     for _ in range(12):
         try:
             return base_value.with_overrides({p.path: value})
