@@ -58,10 +58,10 @@ class Size:
     steady_replications: int
 
 
-DEFAULT = Size("default", 10, 200, 2, 4, 1.0, 270, 730, 8)
+DEFAULT = Size("default", 10, 200, 2, 4, 1.0, 270, 1095, 8)
 # Run time is nearly all fixed cost per day, so markets keep the base scenario's size
 # (a smaller market also changes its economics: supervisors and overheads do not scale).
-QUICK = Size("quick", 4, 30, 1, 2, 1.0, 150, 600, 4)
+QUICK = Size("quick", 4, 30, 1, 2, 1.0, 150, 900, 4)
 TINY = Size("tiny", 2, 8, 1, 1, 0.25, 60, 300, 2)  # tests: direction only
 
 
@@ -1166,7 +1166,9 @@ def figure_crossover(o: Outcome, path: Path) -> None:
             err = [[mean - lo], [hi - mean]] if np.isfinite(lo) else None
             ax.errorbar([mean], [i], xerr=err, fmt="o", color="#1b9e77" if mean > 0 else "#d95f02")
         ax.axvline(0, color="k", lw=1)
-        ax.set_yticks(range(len(names)), names, fontsize=8)
+        ax.set_yticks(
+            range(len(names)), names if m == "engagement_mean" else [""] * len(names), fontsize=8
+        )
         ax.set_xlabel(f"{label} gap, triangular - linear (95 % CI)")
         ax.grid(alpha=0.3)
     _save(fig, path)
@@ -1398,8 +1400,10 @@ FACTS: tuple[Fact, ...] = (
         "series; market.warmup_days is set from it.",
         "White 1997 (MSER); White, Cobb & Spratt 2000 (MSER-5); Welch 1983",
         "Long baseline runs; MSER-5 on the replication mean of each key series (focal "
-        "engagement, satisfaction, quality, share, retention, and customers' mean "
-        "expectation read from the customer table); the warm-up is the longest.",
+        "engagement, satisfaction, quality, retention, and customers' mean expectation "
+        "read from the customer table each day); the warm-up is the longest. MSER "
+        "searches the first half of each run, so a warm-up at that limit means 'still "
+        "drifting'.",
         "market.warmup_days >= the detected warm-up",
         "MSER-5 is the standard truncation rule (White et al. 2000)",
         measure_steady,
