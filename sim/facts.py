@@ -1246,6 +1246,9 @@ def measure_steady(ctx: Context) -> Outcome:
             + ".",
             f"Per replication (max over series): mean {fmt(rep[0])} days {fmt_ci(rep[1:])}; "
             "the interval is that of single runs, the averaged series gives the detection.",
+            "MSER cuts late on smooth series that keep wandering slowly (such as the "
+            "market's mean expectation, an average over every customer): read the figure "
+            "with the number.",
         ],
         {"mean_series": mean_series, "detected": detected, "warm": warm},
     )
@@ -1714,6 +1717,12 @@ def add_facts_parser(subparsers) -> argparse.ArgumentParser:
         type=_positive_int,
         help=f"heterogeneous markets for unit-level facts (default {DEFAULT.markets})",
     )
+    p.add_argument(
+        "--sweep-replications",
+        type=_positive_int,
+        help="paired replications per point of the robustness sweep "
+        f"(default {DEFAULT.sweep_replications}, --quick {QUICK.sweep_replications})",
+    )
     p.add_argument("--workers", type=_positive_int, default=1, help="worker processes")
     p.add_argument("--seed", type=_seed, default=1, help="root seed (default 1)")
     p.add_argument(
@@ -1751,6 +1760,8 @@ def cmd_facts(args) -> int:
         size = replace(size, replications=args.replications)
     if args.markets:
         size = replace(size, markets=args.markets)
+    if args.sweep_replications:
+        size = replace(size, sweep_replications=args.sweep_replications)
     path = Path(args.scenario)
     base = load_scenario(path if path.exists() or args.scenario != DEFAULT_SCENARIO else None)
     out = Path(args.out)
@@ -1773,7 +1784,7 @@ def cmd_facts(args) -> int:
         except Exception as exc:  # the facts are still worth writing
             traceback.print_exc(file=sys.stderr)
             sweep_error = f"{type(exc).__name__}: {exc}"
-    command = "spc facts" + (" --quick" if args.quick else "")
+    command = " ".join(["spc", *sys.argv[1:]]) if sys.argv[1:2] == ["facts"] else "spc facts"
     report = write_report(outcomes, ctx, out, sweep, command, sweep_error)
     width = max((len(k) for k in outcomes), default=0)
     for key, o in outcomes.items():
