@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 import traceback
@@ -1750,10 +1751,28 @@ def _only(text: str) -> list[str]:
     return keys
 
 
+def check_out(out: Path) -> None:
+    """Refuse an --out that cannot take validation.md and validation/, before any run.
+
+    The folder is shared with other documents (docs/), so only these two are written."""
+    bad = None
+    if out.exists() and not out.is_dir():
+        bad = "exists and is not a folder"
+    else:
+        for target in (out / "validation.md", out / "validation"):
+            if target.exists() and not os.access(target, os.W_OK):
+                bad = f"{target} is not writable"
+        existing = next(p for p in (out, *out.parents) if p.exists())
+        if bad is None and not existing.is_dir():
+            bad = f"cannot be created: {existing} is a file"
+        elif bad is None and not os.access(existing, os.W_OK):
+            bad = f"cannot be created: {existing} is not writable"
+    if bad:
+        raise ScenarioError([f"--out {out}: {bad}"])
+
+
 def cmd_facts(args) -> int:
     from dataclasses import replace
-
-    from .cli import _check_output
 
     size = QUICK if args.quick else DEFAULT
     if args.replications:
@@ -1765,7 +1784,7 @@ def cmd_facts(args) -> int:
     path = Path(args.scenario)
     base = load_scenario(path if path.exists() or args.scenario != DEFAULT_SCENARIO else None)
     out = Path(args.out)
-    _check_output(out, folder=True)
+    check_out(out)
     ctx = Context(base, size, seed=args.seed, workers=args.workers, progress=not args.quiet)
     only = args.only
     keys = [k for k in (only or [f.key for f in FACTS]) if k != "robustness"]
