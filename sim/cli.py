@@ -288,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .ui import add_ui_parser
 
     add_ui_parser(sub)
+    from .facts import add_facts_parser
+
+    add_facts_parser(sub)
     return parser
 
 
