@@ -597,6 +597,9 @@ def WorkshopView(session: Session, apply, playing, bump, tick, settings):
         elif key in ("ArrowLeft", "PageUp"):
             go_back()
         elif key in ("b", "B"):
+            # rewinding pauses: a run still finishing its step would otherwise replay
+            # straight back to the end before the room has seen the earlier day
+            playing.set(False)
             with session.lock:
                 session.twin.rewind(session.twin.day - 10)
             bump()
