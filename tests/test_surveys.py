@@ -212,11 +212,14 @@ def test_spc_survey_and_drivers_end_to_end(tmp_path, spc):
         "--quiet",
     )
     assert proc.returncode == 0, proc.stderr
-    assert "wave 1 (day 80)" in proc.stdout and "recommend is derived" in proc.stdout
+    assert "wave 1 (day 80)" in proc.stdout
     emp = pd.read_parquet(out / "employees.parquet")
     truth = pd.read_parquet(out / "employees_truth.parquet")
     assert set(emp["wave"]) == {0, 1} and len(emp) < len(truth) and truth["responded"].any()
     assert {"eng1", "aut2", "firm", "team", "day"} <= set(emp.columns)
+    # the recommend latent is the customers' own 0-10 likelihood-to-recommend state
+    cus_truth = pd.read_parquet(out / "customers_truth.parquet")
+    assert set(cus_truth["recommend"]) <= set(range(11)) and cus_truth["recommend"].nunique() > 2
     drivers = pd.read_csv(out / "true_drivers.csv")
     assert set(drivers["population"]) == {"employees", "customers"}
     prov = json.loads((out / "provenance.json").read_text())
