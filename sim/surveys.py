@@ -23,13 +23,17 @@ P(respond) = logistic(logit(rate) + state_slope · standardised state). Items ar
 skipped at random with ``item_missing``. Respondents are sampled without
 replacement from a frame (staff on duty; customers who have visited).
 
-The *true drivers* are the structural weights in force times the spread of each
-term across the frame: for engagement, the Job Demands-Resources weights
-(``scenario.engagement``) times the standard deviation of each resource or demand
-across employees (autonomy and supervisory control are one latent, so they are
-one driver); for intent to return, the terms of the logit choice utility (attitude
-to the firm, the best alternatives, programme membership, price) times their
-spread across the customers surveyed. Quality and relationship act on intent only
+The *true drivers* are the structural terms in force and their spread across the
+frame, read from the model's own functions (one implementation, not a copy): for
+engagement, the terms of the Job Demands-Resources job balance
+(``engagement.job_contributions`` of ``model.job_inputs``), each a weight in
+``scenario.engagement`` times a resource or demand (autonomy and supervisory control
+are one latent, so they are one driver); the bounding and each person's sensitivity
+scale all of a person's terms alike, so they are left out. For intent to return, the
+terms of the logit choice utility (``model.choice_utilities``): satisfaction (the
+habit bonus held while relationship satisfaction stays in the zone of tolerance,
+plus the attitude term), the pull of the alternatives (other firms and no firm),
+programme membership and price. Quality and relationship act on intent only
 through satisfaction over time, so their direct weight is 0.
 """
 
@@ -215,6 +219,7 @@ def customer_latents(model, firms: Sequence[int] | None = None) -> Latents:
     lse = top + np.log(others.sum(axis=0) + np.exp(outside - top))
     sens = cc.choice_sensitivity
     att_k = C.attitude[k, rows]
+    satisfaction = C.satisfaction[rows]  # with the firm, over the visits in a row
     price_term = cc.price_sensitivity * F.price[k]
     # what is left of the utility is the habit bonus, held while the relationship
     # satisfaction stays in the zone of tolerance (0 where the firm is closed)
@@ -275,7 +280,7 @@ def customer_latents(model, firms: Sequence[int] | None = None) -> Latents:
     values = {
         "intent_to_return": intent,
         "recommend": C.recommend[rows].astype(float),  # the 0-10 state
-        "satisfaction": att_k,
+        "satisfaction": satisfaction,
         "quality": q,
         "relationship": rapport,
         "alternatives": alternatives,
@@ -291,8 +296,8 @@ def customer_latents(model, firms: Sequence[int] | None = None) -> Latents:
         "relationship": np.zeros(n),
     }
     how = {
-        "satisfaction": f"choice_sensitivity {sens} x attitude + habit {cc.habit} while "
-        f"satisfaction >= tolerance {cc.tolerance}",
+        "satisfaction": f"habit {cc.habit} while satisfaction >= tolerance {cc.tolerance} "
+        f"+ choice_sensitivity {sens} x attitude",
         "alternatives": "-log-sum of the other firms' and no firm's utilities",
         "rewards": "membership value (loyalty utility + reward as a price cut)",
         "value": f"-price_sensitivity {cc.price_sensitivity} x price",
@@ -300,7 +305,7 @@ def customer_latents(model, firms: Sequence[int] | None = None) -> Latents:
         "relationship": "0 (acts through quality and satisfaction over time)",
     }
     ids = pd.DataFrame({"customer": rows, "firm": k})
-    lat = Latents(ids, pd.DataFrame(values), att_k, contributions, {}, how, notes)
+    lat = Latents(ids, pd.DataFrame(values), satisfaction, contributions, {}, how, notes)
     return lat.restrict(firms)
 
 

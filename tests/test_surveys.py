@@ -302,9 +302,22 @@ def test_a_few_hundred_respondents_recover_the_true_drivers(big_market):
 @pytest.mark.slow
 def test_a_brief_instrument_and_small_samples_fail(big_market):
     # five items in all: the constructs that carry engagement (autonomy, harsh criticism,
-    # recognition, growth) and the alternatives that pull customers away are not asked
+    # recognition, ...) are not asked, so no sample size finds them
     assert _recovery(big_market, BRIEF, "employees", "engagement", 400, 4) == 0
-    assert _recovery(big_market, BRIEF, "customers", "intent_to_return", 400, 4) == 0
+    # Customers: this used to assert 0 as well, because the competitors' pull
+    # (alternatives, 42-45 % of the true importance) was a driver the brief instrument
+    # does not ask about. With the outside option and the zone of tolerance, repeat
+    # choice is carried by the habit kept while relationship satisfaction stays
+    # adequate; the pull of the alternatives hardly differs between customers (~4 %,
+    # under the 5 % line), so the true set is satisfaction alone - which the brief
+    # instrument asks. It then finds it: the brief instrument fails where a driver is
+    # missing from it, not by being brief (docs/surveys.md).
+    truth = draw(
+        big_market["customers"], BRIEF.customers, "intent_to_return", 10, survey_rng(0, 0, "c")
+    ).drivers
+    top = truth[truth["surveyable"]].sort_values("importance", ascending=False)
+    assert list(top["construct"][:1]) == ["satisfaction"] and top["share"].iloc[1] < 0.05
+    assert _recovery(big_market, BRIEF, "customers", "intent_to_return", 400, 4) == 4
     # 25 respondents: the docs measured 1/16 for engagement; margin: at most 3 of 10
     assert _recovery(big_market, STANDARD, "employees", "engagement", 25, 10) <= 3
 
