@@ -236,8 +236,16 @@ def main() -> None:
     print(dsum.to_string())
     scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
     corr = unit_engagement_loyalty_correlation(scenario, markets=args.markets, seed=11)
-    corr.pop("table")
-    print(json.dumps(corr, indent=1, default=str))
+    units = corr.pop("table")
+    corr["unit_means"] = {
+        "employees_answered": float(units["employees_answered"].mean()),
+        "customers_answered": float(units["customers_answered"].mean()),
+        "engagement_latent_sd": float(units["engagement_latent"].std()),
+        "loyalty_latent_sd": float(units["loyalty_latent"].std()),
+    }
+    text = json.dumps(corr, indent=1, default=str)
+    (out / "survey_unit_correlation.json").write_text(text + "\n", encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

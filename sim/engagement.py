@@ -38,7 +38,7 @@ def autonomy(control: np.ndarray, involvement: np.ndarray) -> np.ndarray:
     return 1.0 - control * (1.0 - 0.5 * involvement)
 
 
-def job_balance(
+def job_contributions(
     w: Engagement,
     *,
     autonomy: np.ndarray,
@@ -51,20 +51,31 @@ def job_balance(
     overload: np.ndarray,
     control: np.ndarray,
     sting: np.ndarray,
-) -> np.ndarray:
-    """Resources minus demands (logit units), before bounding."""
-    return (
-        w.autonomy * autonomy
-        + w.recognition * recognition
-        + w.meaning * meaning
-        + w.growth * growth
-        + w.support * support
-        + w.involvement * involvement
-        + w.reward * reward
-        - w.workload * overload
-        - w.control * control
-        - w.sting * sting
-    )
+) -> dict[str, np.ndarray]:
+    """Each resource's (+) and demand's (-) term of the job balance, logit units: the
+    weight in force times the term (what a survey's true drivers are made of)."""
+    return {
+        "autonomy": w.autonomy * autonomy,
+        "recognition": w.recognition * recognition,
+        "meaning": w.meaning * meaning,
+        "growth": w.growth * growth,
+        "support": w.support * support,
+        "involvement": w.involvement * involvement,
+        "reward": w.reward * reward,
+        "workload": -w.workload * overload,
+        "control": -w.control * control,
+        "sting": -w.sting * sting,
+    }
+
+
+def job_balance(w: Engagement, **job: np.ndarray) -> np.ndarray:
+    """Resources minus demands (logit units), before bounding: the sum of
+    :func:`job_contributions`, added in their order."""
+    terms = iter(job_contributions(w, **job).values())
+    total = next(terms)
+    for term in terms:
+        total = total + term
+    return total
 
 
 def jdr_target(

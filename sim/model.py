@@ -221,6 +221,59 @@ class ServiceProfitChainModel(mesa.Model):
             self.step()
         return self.firm_daily()
 
+    def choice_utilities(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
+        """Today's choice utilities (K, n) of every firm for customers ``who``, and the
+        programme-membership part of them ((K, n), or 0.0 with no programme): what
+        step 1 chooses by and what a customer survey's intent to return is read from."""
+        C, F, cc = self.customers, self.firms, self.config.customers
+        prev = C.last_firm[who]
+        if F.loyalty_programme.any():
+            member_value = choice.membership_value(
+                C.member[:, who],
+                prev,
+                1.0
+                + cc.tenure_spend_gain
+                * choice.relationship_maturity(C.tenure[who] + 1, cc.tenure_visits),
+                loyalty_utility=F.loyalty_utility,
+                reward=F.loyalty_reward,
+                price=F.price,
+                price_sensitivity=cc.price_sensitivity,
+            )
+        else:
+            member_value = 0.0
+        util = choice.choice_utilities(
+            C.attitude[:, who],
+            choice.regular_firm(prev, C.satisfaction[who], cc.tolerance),
+            member_value,
+            sensitivity=cc.choice_sensitivity,
+            habit=self.habit,
+            price_disutility=cc.price_sensitivity * F.price,
+            open_firms=self.open_firms,
+        )
+        return util, member_value
+
+    def job_inputs(self, overload: np.ndarray) -> dict[str, np.ndarray]:
+        """The job each staff slot has now, as keyword arguments of
+        :func:`engagement.job_balance` (resources and demands, saturated and capped as
+        the JD-R target takes them), given each slot's ``overload``: what step 7 moves
+        engagement by and what an employee survey's constructs are read from."""
+        S, F = self.staff, self.firms
+        half = self.config.employees.feedback_half_saturation
+        involvement = F.involvement[S.firm]
+        sup_style = self.channels.self_focus[S.team]
+        return dict(
+            autonomy=engagement.autonomy(S.control, involvement),
+            recognition=engagement.saturate(S.recognition, half),
+            meaning=engagement.saturate(S.meaning, half),
+            growth=engagement.saturate(S.growth, half),
+            support=(1.0 - sup_style) * (0.5 + 0.5 * F.role_model[S.firm]),
+            involvement=involvement,
+            reward=np.minimum(S.reward, 1.0),
+            overload=overload,
+            control=S.control,
+            sting=engagement.saturate(S.sting, half),
+        )
+
     # --------------------------------------------------------------------- step
     def step(self) -> None:
         cfg, st = self.config, self.streams
@@ -235,29 +288,7 @@ class ServiceProfitChainModel(mesa.Model):
         if not self.open_firms.any():
             seekers = seekers[:0]
         prev_all = C.last_firm[seekers]
-        if F.loyalty_programme.any():
-            member_value = choice.membership_value(
-                C.member[:, seekers],
-                prev_all,
-                1.0
-                + cc.tenure_spend_gain
-                * choice.relationship_maturity(C.tenure[seekers] + 1, cc.tenure_visits),
-                loyalty_utility=F.loyalty_utility,
-                reward=F.loyalty_reward,
-                price=F.price,
-                price_sensitivity=cc.price_sensitivity,
-            )
-        else:
-            member_value = 0.0
-        util = choice.choice_utilities(
-            C.attitude[:, seekers],
-            choice.regular_firm(prev_all, C.satisfaction[seekers], cc.tolerance),
-            member_value,
-            sensitivity=cc.choice_sensitivity,
-            habit=self.habit,
-            price_disutility=cc.price_sensitivity * F.price,
-            open_firms=self.open_firms,
-        )
+        util, _ = self.choice_utilities(seekers)
         pick = choice.logit_choice(util, st["choice"].random(seekers.size), cc.outside_utility)
         buys = pick != choice.OUTSIDE
         visitors, chosen, prev = seekers[buys], pick[buys], prev_all[buys]
@@ -463,23 +494,11 @@ class ServiceProfitChainModel(mesa.Model):
             np.divide(bonus, F.wage[S.firm], out=np.zeros(S.n), where=F.wage[S.firm] > 0),
             decay,
         )
-        half = em.feedback_half_saturation
-        involvement = F.involvement[S.firm]
-        autonomy = engagement.autonomy(S.control, involvement)
         target = engagement.jdr_target(
             w,
             disposition=S.disposition,
             sensitivity=S.sensitivity,
-            autonomy=autonomy,
-            recognition=engagement.saturate(S.recognition, half),
-            meaning=engagement.saturate(S.meaning, half),
-            growth=engagement.saturate(S.growth, half),
-            support=(1.0 - sup_style) * (0.5 + 0.5 * F.role_model[S.firm]),
-            involvement=involvement,
-            reward=np.minimum(S.reward, 1.0),
-            overload=overload,
-            control=S.control,
-            sting=engagement.saturate(S.sting, half),
+            **self.job_inputs(overload),
         )
         shock = st["engagement"].normal(0.0, em.engagement_noise, S.n)
         S.engagement = np.where(

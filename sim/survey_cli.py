@@ -93,9 +93,9 @@ def add_survey_parsers(subparsers) -> None:
 
 def cmd_survey(args) -> int:
     from . import __version__
-    from .cli import _check_output
     from .config import load_scenario, parse_override
     from .instruments import DEFAULT_INSTRUMENT, load_instrument
+    from .outputs import check_output
     from .surveys import run_survey, write_survey
 
     overrides = dict(parse_override(item) for item in (args.set or []))
@@ -111,7 +111,7 @@ def cmd_survey(args) -> int:
             ]
         )
     out = Path(args.out) if args.out else Path("results") / f"{Path(args.scenario).stem}-survey"
-    _check_output(out, folder=True)
+    check_output(out, folder=True)
     model_seed = scenario.analysis.seed if args.seed is None else args.seed
     survey_seed = model_seed if args.survey_seed is None else args.survey_seed
     waves, _ = run_survey(

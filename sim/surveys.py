@@ -23,13 +23,17 @@ P(respond) = logistic(logit(rate) + state_slope · standardised state). Items ar
 skipped at random with ``item_missing``. Respondents are sampled without
 replacement from a frame (staff on duty; customers who have visited).
 
-The *true drivers* are the structural weights in force times the spread of each
-term across the frame: for engagement, the Job Demands-Resources weights
-(``scenario.engagement``) times the standard deviation of each resource or demand
-across employees (autonomy and supervisory control are one latent, so they are
-one driver); for intent to return, the terms of the logit choice utility (attitude
-to the firm, the best alternatives, programme membership, price) times their
-spread across the customers surveyed. Quality and relationship act on intent only
+The *true drivers* are the structural terms in force and their spread across the
+frame, read from the model's own functions (one implementation, not a copy): for
+engagement, the terms of the Job Demands-Resources job balance
+(``engagement.job_contributions`` of ``model.job_inputs``), each a weight in
+``scenario.engagement`` times a resource or demand (autonomy and supervisory control
+are one latent, so they are one driver); the bounding and each person's sensitivity
+scale all of a person's terms alike, so they are left out. For intent to return, the
+terms of the logit choice utility (``model.choice_utilities``): satisfaction (the
+habit bonus held while relationship satisfaction stays in the zone of tolerance,
+plus the attitude term), the pull of the alternatives (other firms and no firm),
+programme membership and price. Quality and relationship act on intent only
 through satisfaction over time, so their direct weight is 0.
 """
 
@@ -37,14 +41,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import choice, encounter
+from . import encounter
 from . import engagement as jdr
 from .instruments import OUTCOMES, Instrument, Part
 
@@ -96,23 +100,6 @@ class Latents:
         return (v - float(self.ref_mean[construct])) / sd
 
 
-def _attr(table, *names):
-    """First attribute of ``table`` among ``names`` (defensive: state may be renamed)."""
-    for n in names:
-        v = getattr(table, n, None)
-        if v is not None:
-            return v
-    return None
-
-
-def _weight(section, name: str, notes: list[str]) -> float:
-    w = getattr(section, name, None)
-    if w is None:
-        notes.append(f"no weight {name!r} in the scenario: its driver is taken as 0")
-        return 0.0
-    return float(w)
-
-
 # ------------------------------------------------------------------ employees
 class WorkloadMemory:
     """Each employee's recent load above capacity, read from the model day by day.
@@ -138,78 +125,63 @@ class WorkloadMemory:
         self.value += self.rate * (today - self.value)
 
 
+# survey construct -> the terms of the JD-R job balance it measures
+# (``engagement.job_contributions``); autonomy is computed from supervisory control,
+# so the two are one latent and one driver
+JOB_TERMS = {
+    "autonomy": ("autonomy", "control"),
+    "recognition": ("recognition",),
+    "meaning": ("meaning",),
+    "growth": ("growth",),
+    "supervisor_support": ("support",),
+    "workload": ("workload",),
+    "harsh_criticism": ("sting",),
+    "reward": ("reward",),
+    "involvement": ("involvement",),
+}
+# the job_inputs value each construct's latent is (autonomy, not control, is asked about)
+JOB_INPUT = {"supervisor_support": "support", "workload": "overload", "harsh_criticism": "sting"}
+DEMANDS = ("workload", "control", "sting")
+
+
 def employee_latents(
     model, firms: Sequence[int] | None = None, workload: WorkloadMemory | None = None
 ) -> Latents:
-    """Latent constructs of all staff on duty; the frame is those at ``firms`` (None: all)."""
-    S, F, cfg = model.staff, model.firms, model.config
+    """Latent constructs of all staff on duty; the frame is those at ``firms`` (None: all).
+
+    The constructs are the inputs of the model's JD-R target as the model computes them
+    (``model.job_inputs``), and their true weights the terms of ``engagement.job_balance``
+    (``engagement.job_contributions``); only the load differs: the recent load in
+    ``workload`` where the survey runner has kept it, else today's.
+    """
+    S, cfg = model.staff, model.config
     rows = np.flatnonzero(S.on_duty)
     notes: list[str] = []
-    w = cfg.engagement
-    half = cfg.employees.feedback_half_saturation
-    firm = S.firm[rows]
-    zeros = np.zeros(rows.size)
-
-    def col(*names, transform: Callable = lambda x: x):
-        v = _attr(S, *names)
-        if v is None:
-            notes.append(f"staff table has no {names[0]!r}: construct read as 0")
-            return zeros
-        return transform(np.asarray(v, dtype=float)[rows])
-
-    control = col("control")
-    involvement = np.asarray(F.involvement, dtype=float)[firm]
-    autonomy = jdr.autonomy(control, involvement)
-    sup_style = model.channels.self_focus[S.team[rows]]
-    support = (1.0 - sup_style) * (0.5 + 0.5 * np.asarray(F.role_model, dtype=float)[firm])
     if workload is not None:
-        overload = workload.value[rows]
+        overload = workload.value
     else:
-        served = col("served_today")
-        overload = np.maximum(served / cfg.service.capacity - 1.0, 0.0)
+        overload = np.maximum(S.served_today / cfg.service.capacity - 1.0, 0.0)
         notes.append("workload read from one day's load (no history observed)")
-    sat = lambda x: jdr.saturate(x, half)  # noqa: E731
-    values = {
-        "engagement": col("engagement"),
-        "autonomy": autonomy,
-        "recognition": col("recognition", transform=sat),
-        "meaning": col("meaning", transform=sat),
-        "growth": col("growth", transform=sat),
-        "supervisor_support": support,
-        "workload": overload,
-        "harsh_criticism": col("sting", transform=sat),
-        "reward": col("reward", transform=lambda x: np.minimum(x, 1.0)),
-        "involvement": involvement,
+    job = {
+        name: np.broadcast_to(np.asarray(v, dtype=float), (S.n,))[rows]
+        for name, v in model.job_inputs(overload).items()
     }
-    wt = lambda n: _weight(w, n, notes)  # noqa: E731
-    contributions = {
-        "autonomy": wt("autonomy") * autonomy - wt("control") * control,
-        "recognition": wt("recognition") * values["recognition"],
-        "meaning": wt("meaning") * values["meaning"],
-        "growth": wt("growth") * values["growth"],
-        "supervisor_support": wt("support") * support,
-        "workload": -wt("workload") * overload,
-        "harsh_criticism": -wt("sting") * values["harsh_criticism"],
-        "reward": wt("reward") * values["reward"],
-        "involvement": wt("involvement") * involvement,
-    }
+    w = cfg.engagement
+    terms = jdr.job_contributions(w, **job)
+    values = {"engagement": np.asarray(S.engagement, dtype=float)[rows]}
+    values |= {c: job[JOB_INPUT.get(c, c)] for c in JOB_TERMS}
+    contributions = {c: sum(terms[t] for t in ts) for c, ts in JOB_TERMS.items()}
     weights = {
-        "autonomy": f"autonomy {wt('autonomy')} and control -{wt('control')} (one latent)",
-        "recognition": f"recognition {wt('recognition')}",
-        "meaning": f"meaning {wt('meaning')}",
-        "growth": f"growth {wt('growth')}",
-        "supervisor_support": f"support {wt('support')}",
-        "workload": f"workload -{wt('workload')}",
-        "harsh_criticism": f"sting -{wt('sting')}",
-        "reward": f"reward {wt('reward')}",
-        "involvement": f"involvement {wt('involvement')}",
+        c: " and ".join(f"{t} {'-' if t in DEMANDS else ''}{getattr(w, t)}" for t in ts)
+        + (" (one latent)" if len(ts) > 1 else "")
+        for c, ts in JOB_TERMS.items()
     }
-    unmeasured = {"disposition (stable individual difference)": col("disposition")}
+    unmeasured = {"disposition (stable individual difference)": S.disposition[rows]}
     ids = pd.DataFrame(
         {
             "employee": rows,
             "generation": np.asarray(S.generation)[rows],
-            "firm": firm,
+            "firm": S.firm[rows],
             "team": np.asarray(S.team)[rows],
         }
     )
@@ -220,142 +192,120 @@ def employee_latents(
 
 
 # ------------------------------------------------------------------ customers
-RECOMMEND_NAMES = ("recommend", "likelihood_to_recommend", "ltr", "nps")
-
-
 def customer_latents(model, firms: Sequence[int] | None = None) -> Latents:
     """Latent constructs of every customer who has visited a firm; the frame is those
-    whose last firm is in ``firms`` (None: all)."""
+    whose last firm is in ``firms`` (None: all).
+
+    Intent to return is the probability that the customer, needing the service now,
+    would choose the firm visited last over the others and over buying from no firm,
+    by the utilities the model chooses by (``model.choice_utilities``).
+    """
     C, S, F, cfg = model.customers, model.staff, model.firms, model.config
     cc = cfg.customers
-    last = np.asarray(C.last_firm)
-    rows = np.flatnonzero(last >= 0)
+    rows = np.flatnonzero(C.last_firm >= 0)
     notes: list[str] = []
-    k = last[rows]
-    attitude = np.asarray(C.attitude)[:, rows]  # (K, n), firm-major
-    member = np.asarray(C.member)[:, rows]
-    util = choice.choice_utilities(
-        attitude.copy(),
-        k,
-        member,
-        sensitivity=cc.choice_sensitivity,
-        habit=cc.habit,
-        loyalty_utility=F.loyalty_utility,
-        price_disutility=cc.price_sensitivity * F.price,
-        open_firms=model.open_firms,
-    )
-    top = util.max(axis=0)
-    prob = np.exp(util - top)
-    prob /= prob.sum(axis=0)
+    k = C.last_firm[rows]
     n = rows.size
     cols = np.arange(n)
-    intent = prob[k, cols]
-    att_k = attitude[k, cols]
-    others = util.copy()
-    others[k, cols] = -np.inf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = others.max(axis=0)
-        lse = m + np.log(np.exp(others - np.where(np.isfinite(m), m, 0.0)).sum(axis=0))
-    lse = np.where(np.isfinite(lse), lse, 0.0)
+    util, member_value = model.choice_utilities(rows)
+    member_k = np.broadcast_to(member_value, util.shape)[k, cols]
+    outside = cc.outside_utility
+    top = np.maximum(util.max(axis=0, initial=-np.inf), outside)
+    weight = np.exp(util - top)
+    intent = weight[k, cols] / (weight.sum(axis=0) + np.exp(outside - top))
+    # the pull of the alternatives: log-sum of the other firms' utilities and no firm's
+    others = weight.copy()
+    others[k, cols] = 0.0
+    lse = top + np.log(others.sum(axis=0) + np.exp(outside - top))
     sens = cc.choice_sensitivity
-    kf = max(F.k - 1, 1)
-    alternatives = (lse - math.log(kf)) / sens if sens > 0 else np.zeros(n)
-    member_k = member[k, cols].astype(float)
-    price = np.asarray(F.price, dtype=float)
+    att_k = C.attitude[k, rows]
+    satisfaction = C.satisfaction[rows]  # with the firm, over the visits in a row
+    price_term = cc.price_sensitivity * F.price[k]
+    # what is left of the utility is the habit bonus, held while the relationship
+    # satisfaction stays in the zone of tolerance (0 where the firm is closed)
+    with np.errstate(invalid="ignore"):
+        habit = util[k, cols] - sens * att_k - member_k + price_term
+    habit = np.where(np.isfinite(habit), habit, 0.0)
+    alternatives = (lse - math.log(F.k)) / sens if sens > 0 else np.zeros(n)
     # the service a customer can expect: from their own employee while that employee
     # is still in post at this firm, otherwise the firm's average employee (no rapport)
-    own = np.asarray(C.own_employee)[rows]
+    own = C.own_employee[rows]
     own_c = np.where(own >= 0, own, 0)
     valid = (
         (own >= 0)
         & S.on_duty[own_c]
-        & (S.generation[own_c] == np.asarray(C.own_generation)[rows])
+        & (S.generation[own_c] == C.own_generation[rows])
         & (S.firm[own_c] == k)
     )
-    need = np.asarray(C.need)[rows]
-    rapport = np.where(valid, np.asarray(C.rapport)[rows], 0.0)
+    need = C.need[rows]
+    rapport = np.where(valid, C.rapport[rows], 0.0)
     sv = cfg.service
-    overload = np.maximum(np.asarray(S.served_today, dtype=float) / sv.capacity - 1.0, 0.0)
+    overload = np.maximum(S.served_today / sv.capacity - 1.0, 0.0)
 
-    weights = dict(
-        weight_skill=sv.weight_skill,
-        weight_knowledge=sv.weight_knowledge,
-        weight_effort=sv.weight_effort,
-        weight_rapport=sv.weight_rapport,
-        overload_penalty=sv.overload_penalty,
-    )
-    quality = encounter.encounter_quality(
-        S.skill[own_c],
-        S.knowledge[own_c, need],
-        S.engagement[own_c],
-        rapport,
-        overload[own_c],
-        np.zeros(n),
-        **weights,
-    )
-    if (~valid).any():
-        # firm average over staff on duty, for each need type
-        for f in np.unique(k[~valid]):
-            staff = np.flatnonzero(S.on_duty & (S.firm == f))
-            sel = np.flatnonzero(~valid & (k == f))
-            if staff.size == 0:
-                quality[sel] = 0.0
-                continue
-            q_need = np.array(
-                [
-                    encounter.encounter_quality(
-                        S.skill[staff],
-                        S.knowledge[staff, j],
-                        S.engagement[staff],
-                        np.zeros(staff.size),
-                        overload[staff],
-                        np.zeros(staff.size),
-                        **weights,
-                    ).mean()
-                    for j in range(S.knowledge.shape[1])
-                ]
-            )
-            quality[sel] = q_need[need[sel]]
-    rec_state = _attr(C, *RECOMMEND_NAMES)
-    if rec_state is not None:
-        rs = np.asarray(rec_state, dtype=float)
-        rec = rs[k, rows] if rs.ndim == 2 else rs[rows]
-        if np.nanmax(rec) > 1.0:
-            rec = rec / 10.0  # a 0-10 state
-    else:
-        rec = att_k
-        notes.append(
-            "the model has no likelihood-to-recommend state on customers: recommend is "
-            "derived from satisfaction (the customer's attitude to the firm)"
+    def quality(staff, need_of, rapport_of, firm_of):
+        """Encounter quality without noise, with the effort the model would put in for
+        a returning customer (``engagement.effort``)."""
+        effort = jdr.effort(
+            S.engagement[staff],
+            S.sting[staff],
+            np.ones(staff.size, dtype=bool),
+            self_attention=cfg.feedback.self_attention,
+            bonus_shift=model.bonus_shift[firm_of],
         )
+        return encounter.encounter_quality(
+            S.skill[staff],
+            S.knowledge[staff, need_of],
+            effort,
+            rapport_of,
+            overload[staff],
+            np.zeros(staff.size),
+            weight_skill=sv.weight_skill,
+            weight_knowledge=sv.weight_knowledge,
+            weight_effort=sv.weight_effort,
+            weight_rapport=sv.weight_rapport,
+            overload_penalty=sv.overload_penalty,
+        )
+
+    q = quality(own_c, need, rapport, k)
+    # the firm's average employee on duty, for each need type, where their own has left
+    for f in np.unique(k[~valid]):
+        staff = np.flatnonzero(S.on_duty & (S.firm == f))
+        sel = np.flatnonzero(~valid & (k == f))
+        if staff.size == 0:
+            q[sel] = 0.0
+            continue
+        zero = np.zeros(staff.size)
+        q_need = np.array([quality(staff, j, zero, f).mean() for j in range(S.knowledge.shape[1])])
+        q[sel] = q_need[need[sel]]
     values = {
         "intent_to_return": intent,
-        "recommend": rec,
-        "satisfaction": att_k,
-        "quality": quality,
+        "recommend": C.recommend[rows].astype(float),  # the 0-10 state
+        "satisfaction": satisfaction,
+        "quality": q,
         "relationship": rapport,
         "alternatives": alternatives,
-        "value": -price[k],
-        "rewards": member_k,
+        "value": -F.price[k].astype(float),
+        "rewards": C.member[k, rows].astype(float),
     }
     contributions = {
-        "satisfaction": sens * att_k,
+        "satisfaction": sens * att_k + habit,
         "alternatives": -lse,
-        "rewards": np.asarray(F.loyalty_utility, dtype=float)[k] * member_k,
-        "value": -cc.price_sensitivity * price[k],
+        "rewards": member_k,
+        "value": -price_term,
         "quality": np.zeros(n),
         "relationship": np.zeros(n),
     }
     how = {
-        "satisfaction": f"choice_sensitivity {sens} x attitude",
-        "alternatives": "-log-sum of the other firms' utilities",
-        "rewards": "loyalty_utility x membership",
+        "satisfaction": f"habit {cc.habit} while satisfaction >= tolerance {cc.tolerance} "
+        f"+ choice_sensitivity {sens} x attitude",
+        "alternatives": "-log-sum of the other firms' and no firm's utilities",
+        "rewards": "membership value (loyalty utility + reward as a price cut)",
         "value": f"-price_sensitivity {cc.price_sensitivity} x price",
         "quality": "0 (acts through satisfaction over time)",
         "relationship": "0 (acts through quality and satisfaction over time)",
     }
     ids = pd.DataFrame({"customer": rows, "firm": k})
-    lat = Latents(ids, pd.DataFrame(values), att_k, contributions, {}, how, notes)
+    lat = Latents(ids, pd.DataFrame(values), satisfaction, contributions, {}, how, notes)
     return lat.restrict(firms)
 
 

@@ -76,7 +76,7 @@ def test_bad_instrument_is_one_line_naming_file_field_value_and_allowed(tmp_path
 # ------------------------------------------------------------------ measurement
 @pytest.fixture(scope="module")
 def small_run():
-    """A 4,000-customer market (60 staff) after 120 days, with its workload memory."""
+    """A 4,000-customer market (about 55 staff) after 120 days, with its workload memory."""
     sc = load_scenario(SCENARIOS / "baseline.toml", {"customers.count": 4000})
     model = ServiceProfitChainModel(sc, structure="triangular", seed=5)
     memory = WorkloadMemory(model)
@@ -98,6 +98,32 @@ def test_a_survey_never_perturbs_the_simulation():
     other, _ = run_survey(sc, STANDARD, structure="triangular", seed=3, days=[60], survey_seed=9)
     pd.testing.assert_frame_equal(again[2].customers.responses, waves[2].customers.responses)
     assert not other[0].customers.responses.equals(again[2].customers.responses)
+
+
+def test_the_survey_truth_is_the_models_own_terms(small_run):
+    """The true drivers are read through the model's own functions: the employee
+    constructs' terms add up to the job balance the JD-R target moves engagement by,
+    and intent to return is the logit share of the customer's firm among the firms
+    and no firm, by the utilities the model chooses by."""
+    from sim import engagement
+
+    model, memory = small_run
+    lat = employee_latents(model, None, memory)
+    rows = lat.ids["employee"].to_numpy()
+    balance = engagement.job_balance(model.config.engagement, **model.job_inputs(memory.value))
+    total = sum(lat.contributions.values())
+    np.testing.assert_allclose(total, balance[rows], rtol=0, atol=1e-12)
+    cus = customer_latents(model)
+    who = cus.ids["customer"].to_numpy()
+    util, _ = model.choice_utilities(who)
+    outside = model.config.customers.outside_utility
+    share = np.exp(util) / (np.exp(util).sum(axis=0) + np.exp(outside))
+    firm = cus.ids["firm"].to_numpy()
+    np.testing.assert_allclose(
+        cus.values["intent_to_return"], share[firm, np.arange(who.size)], rtol=1e-12
+    )
+    # the recommend construct is the customers' 0-10 state itself
+    assert (cus.values["recommend"] == model.customers.recommend[who]).all()
 
 
 def test_disengaged_staff_and_dissatisfied_customers_answer_less(small_run):
@@ -212,11 +238,14 @@ def test_spc_survey_and_drivers_end_to_end(tmp_path, spc):
         "--quiet",
     )
     assert proc.returncode == 0, proc.stderr
-    assert "wave 1 (day 80)" in proc.stdout and "recommend is derived" in proc.stdout
+    assert "wave 1 (day 80)" in proc.stdout
     emp = pd.read_parquet(out / "employees.parquet")
     truth = pd.read_parquet(out / "employees_truth.parquet")
     assert set(emp["wave"]) == {0, 1} and len(emp) < len(truth) and truth["responded"].any()
     assert {"eng1", "aut2", "firm", "team", "day"} <= set(emp.columns)
+    # the recommend latent is the customers' own 0-10 likelihood-to-recommend state
+    cus_truth = pd.read_parquet(out / "customers_truth.parquet")
+    assert set(cus_truth["recommend"]) <= set(range(11)) and cus_truth["recommend"].nunique() > 2
     drivers = pd.read_csv(out / "true_drivers.csv")
     assert set(drivers["population"]) == {"employees", "customers"}
     prov = json.loads((out / "provenance.json").read_text())
@@ -259,7 +288,7 @@ def test_spc_drivers_on_a_folder_that_is_not_a_survey(tmp_path, spc):
 # ------------------------------------------------------------------ recovery
 @pytest.fixture(scope="module")
 def big_market():
-    """A 40,000-customer linear market (600 staff) after 150 days: latents of all."""
+    """A 40,000-customer linear market (about 520 staff) after 150 days: latents of all."""
     sc = load_scenario(SCENARIOS / "baseline.toml", {"customers.count": 40_000})
     model = ServiceProfitChainModel(sc, structure="linear", seed=21)
     memory = WorkloadMemory(model)
@@ -290,7 +319,7 @@ def _recovery(lat, inst, pop, outcome, respondents, draws):
 @pytest.mark.slow
 def test_a_few_hundred_respondents_recover_the_true_drivers(big_market):
     # docs/surveys.md (2 markets x 8 surveys each): the standard instrument recovered the
-    # driver set of engagement in 16/16 linear-market surveys of ~380 respondents and that
+    # driver set of engagement in 15/16 linear-market surveys of ~335 respondents and that
     # of intent to return in 16/16 of ~200; margin: at least 7 of 10 here
     assert _recovery(big_market, STANDARD, "employees", "engagement", 400, 10) >= 7
     assert _recovery(big_market, STANDARD, "customers", "intent_to_return", 200, 10) >= 7
@@ -299,10 +328,23 @@ def test_a_few_hundred_respondents_recover_the_true_drivers(big_market):
 @pytest.mark.slow
 def test_a_brief_instrument_and_small_samples_fail(big_market):
     # five items in all: the constructs that carry engagement (autonomy, harsh criticism,
-    # recognition, growth) and the alternatives that pull customers away are not asked
+    # recognition, ...) are not asked, so no sample size finds them
     assert _recovery(big_market, BRIEF, "employees", "engagement", 400, 4) == 0
-    assert _recovery(big_market, BRIEF, "customers", "intent_to_return", 400, 4) == 0
-    # 25 respondents: the docs measured 1/16 for engagement; margin: at most 3 of 10
+    # Customers: this used to assert 0 as well, because the competitors' pull
+    # (alternatives, 42-45 % of the true importance) was a driver the brief instrument
+    # does not ask about. With the outside option and the zone of tolerance, repeat
+    # choice is carried by the habit kept while relationship satisfaction stays
+    # adequate; the pull of the alternatives hardly differs between customers (~4 %,
+    # under the 5 % line), so the true set is satisfaction alone - which the brief
+    # instrument asks. It then finds it: the brief instrument fails where a driver is
+    # missing from it, not by being brief (docs/surveys.md).
+    truth = draw(
+        big_market["customers"], BRIEF.customers, "intent_to_return", 10, survey_rng(0, 0, "c")
+    ).drivers
+    top = truth[truth["surveyable"]].sort_values("importance", ascending=False)
+    assert list(top["construct"][:1]) == ["satisfaction"] and top["share"].iloc[1] < 0.05
+    assert _recovery(big_market, BRIEF, "customers", "intent_to_return", 400, 4) == 4
+    # 25 respondents: the docs measured 3/16 for engagement; margin: at most 3 of 10
     assert _recovery(big_market, STANDARD, "employees", "engagement", 25, 10) <= 3
 
 
@@ -349,5 +391,6 @@ def test_focal_firm_surveys_tell_the_structures_apart():
         detected += p < 0.05
         diffs.append(s["triangular"]["engagement"].mean() - s["linear"]["engagement"].mean())
     assert detected >= 9
-    # engagement is higher under the triangular structure in this market (docs: +0.3 points)
+    # engagement is higher under the triangular structure in this market (docs: +0.15
+    # points, too small for one survey pair to detect; the mean over 10 pairs is positive)
     assert np.mean(diffs) > 0
