@@ -264,14 +264,14 @@ class Customers(Section):
         assumption="neutral start, equal for all firms; checked over [0.3, 0.7]",
     )
     choice_sensitivity: float = P(
-        0.25,
+        0.26,
         0,
         50,
         "utility per q-unit",
         "Logit scale of attitude in the choice among firms and the outside option",
         "Rucci, Kirn & Quinn 1998, HBR (calibrated: +1 point of customer impression on a "
-        "100-point scale gives about +0.4-0.5 % revenue with the zone of tolerance; "
-        "tests/test_market.py)",
+        "100-point scale gives about +0.4 % revenue with the zone of tolerance; "
+        "experiments/calibrate_market.py; tests/test_market.py)",
     )
     habit: float = P(
         0.8,
@@ -284,18 +284,20 @@ class Customers(Section):
         "checked over [0.2, 1.5]",
     )
     tolerance: float = P(
-        0.35,
+        0.15,
         0,
         1,
         "q-units",
         "Adequate service level: below this relationship satisfaction the habit bonus for "
         "the firm visited last is lost and the customer shops around",
         assumption="form: zone of tolerance (Zeithaml, Berry & Parasuraman 1993); value: "
-        "a few per cent of relationships are below it at baseline, most after an overloaded "
-        "or unlucky spell; checked over [0.25, 0.45]",
+        "calibrated so that about 5 % of relationships are below it at baseline, most after "
+        "an overloaded or unlucky spell (experiments/calibrate_market.py; a level on the "
+        "quality scale, so it follows the service quality the staff side produces); "
+        "checked over [0.1, 0.25]",
     )
     price_sensitivity: float = P(
-        0.055,
+        0.058,
         0,
         1,
         "utility per cu",
@@ -303,7 +305,7 @@ class Customers(Section):
         "Tellis 1988 and Bijmolt, van Heerde & Pieters 2005, J. Marketing Research "
         "(meta-analytic mean brand-level price elasticities about -1.8 and -2.6): the value "
         "gives the focal firm an own-price elasticity of visits of about -1.6 "
-        "(tests/test_market.py)",
+        "(experiments/calibrate_market.py; tests/test_market.py)",
     )
     outside_utility: float = P(
         -2.2,
@@ -345,13 +347,14 @@ class Customers(Section):
         "baseline visit rate; checked over [2, 12]",
     )
     recommend_midpoint: float = P(
-        0.45,
+        0.335,
         0,
         1,
         "q-units",
         "Relationship satisfaction at which the likelihood to recommend is 5 of 10",
-        assumption="puts the baseline net promoter score near zero to slightly positive, "
-        "in the range reported for ordinary service firms; checked over [0.35, 0.55]",
+        assumption="calibrated so the baseline net promoter score is about +10, near zero to "
+        "slightly positive as reported for ordinary service firms "
+        "(experiments/calibrate_market.py); checked over [0.25, 0.45]",
     )
     recommend_slope: float = P(
         8.0,
