@@ -1307,7 +1307,9 @@ def measure_steady(ctx: Context) -> Outcome:
     if overall >= limit:
         reason = (
             f"the warm-up of {slowest} reaches the end of the search ({limit} days, half the "
-            "run): the series is still drifting; run longer runs to measure it"
+            "run): the series is still drifting ("
+            + SLOW_STATE.get(slowest, "its state has not settled")
+            + "); run longer runs to measure it"
         )
     elif not passed:
         reason = (
