@@ -5,12 +5,14 @@ competitors unchanged) and reports the focal firm's change over the measurement
 window. They measure the model's market against field figures: the own-price
 elasticity of demand, the Sears employee-customer-profit chain (Rucci, Kirn &
 Quinn 1998), quality and share/return on sales (Greene, Walls & Schrest 1994)
-and retention and profit (Reichheld & Sasser 1990). Tests use them at small size.
+and retention and profit (Reichheld & Sasser 1990). Tests use them at small size;
+``spc facts`` (sim/facts.py) runs the same functions at full size, passing ``runner``
+to spread the runs over its workers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -52,6 +54,21 @@ def focal_summary(
 
 _CACHE: dict[tuple, dict[str, float]] = {}  # same run, same numbers: probes share controls
 
+# a run of the probes: (scenario, seed, days, focal_habit)
+FocalRun = tuple[Scenario, int, int, float]
+# maps focal_run over runs, results in input order (e.g. a sim.runner evaluator's map)
+Runner = Callable[[Sequence[FocalRun]], list[dict[str, float]]]
+
+
+def focal_run(run: FocalRun) -> dict[str, float]:
+    """One run's focal summary (module level, so a process pool can run it)."""
+    sc, seed, days, focal_habit = run
+    return focal_summary(sc, seed, days, None, focal_habit)
+
+
+def _serial(runs: Sequence[FocalRun]) -> list[dict[str, float]]:
+    return [focal_run(r) for r in runs]
+
 
 def _summarise(sc: Scenario, seed: int, days: int, focal_habit: float) -> dict[str, float]:
     model = ServiceProfitChainModel(sc, "linear", seed)
@@ -73,14 +90,14 @@ def paired(
     treatment: Mapping[str, Any],
     focal_habit: float = 0.0,
     control: Mapping[str, Any] | None = None,
+    runner: Runner | None = None,
 ) -> list[tuple[dict[str, float], dict[str, float]]]:
     """(control, treated) focal summaries per seed; same seed, same market."""
-    pairs = []
-    for seed in seeds:
-        base = focal_summary(scenario, seed, days, control)
-        treated = focal_summary(scenario, seed, days, {**(control or {}), **treatment}, focal_habit)
-        pairs.append((base, treated))
-    return pairs
+    sc_c = scenario.with_overrides(dict(control or {}))
+    sc_t = scenario.with_overrides({**(control or {}), **treatment})
+    runs = [(sc, s, days, h) for s in seeds for sc, h in ((sc_c, 0.0), (sc_t, focal_habit))]
+    out = (runner or _serial)(runs)
+    return list(zip(out[0::2], out[1::2], strict=True))
 
 
 def focal_only(scenario: Scenario, dotted: str, value: Any) -> dict[str, Any]:
@@ -93,17 +110,23 @@ def focal_only(scenario: Scenario, dotted: str, value: Any) -> dict[str, Any]:
     return {dotted: value, "competitors." + dotted[len("firm.") :]: node}
 
 
-def price_elasticity(scenario: Scenario, seeds, days: int, rise: float = 0.10) -> np.ndarray:
+def price_elasticity(
+    scenario: Scenario, seeds, days: int, rise: float = 0.10, runner: Runner | None = None
+) -> np.ndarray:
     """Own-price elasticity of the focal firm's visits: %change in visits / %change in price."""
     price = scenario.firm.policy.price
     pairs = paired(
-        scenario, seeds, days, focal_only(scenario, "firm.policy.price", price * (1 + rise))
+        scenario,
+        seeds,
+        days,
+        focal_only(scenario, "firm.policy.price", price * (1 + rise)),
+        runner=runner,
     )
     return np.array([(t["visits"] / b["visits"] - 1.0) / rise for b, t in pairs])
 
 
 def sears_chain(
-    scenario: Scenario, seeds, days: int, involvement: float = 0.9
+    scenario: Scenario, seeds, days: int, involvement: float = 0.9, runner: Runner | None = None
 ) -> dict[str, np.ndarray]:
     """Raise employee attitude at the focal firm (more involvement) and follow the chain.
 
@@ -113,7 +136,11 @@ def sears_chain(
     attitude (1.3/5 = 0.26) and revenue % per unit of impression (0.5/1.3 = 0.38).
     """
     pairs = paired(
-        scenario, seeds, days, focal_only(scenario, "firm.policy.involvement", involvement)
+        scenario,
+        seeds,
+        days,
+        focal_only(scenario, "firm.policy.involvement", involvement),
+        runner=runner,
     )
     d = {
         "engagement": np.array(
@@ -138,7 +165,12 @@ TENURE_CHANNELS_OFF = {
 
 
 def retention_profit(
-    scenario: Scenario, seeds, days: int, extra_habit: float = 0.25, channels: bool = True
+    scenario: Scenario,
+    seeds,
+    days: int,
+    extra_habit: float = 0.25,
+    channels: bool = True,
+    runner: Runner | None = None,
 ) -> dict[str, np.ndarray]:
     """Raise the focal firm's retention alone and measure its profit (Reichheld & Sasser).
 
@@ -146,12 +178,16 @@ def retention_profit(
     tenure, lower cost to serve, referrals), leaving volume and operating leverage.
     """
     control = {} if channels else TENURE_CHANNELS_OFF
-    pairs = paired(scenario, seeds, days, {}, focal_habit=extra_habit, control=control)
+    pairs = paired(
+        scenario, seeds, days, {}, focal_habit=extra_habit, control=control, runner=runner
+    )
     d = {
         "retention_pts": np.array([100 * (t["retention"] - b["retention"]) for b, t in pairs]),
         "profit_pct": np.array([100 * (t["profit"] / b["profit"] - 1) for b, t in pairs]),
         "profit_gain": np.array([t["profit"] - b["profit"] for b, t in pairs]),
         "revenue_pct": np.array([100 * (t["revenue"] / b["revenue"] - 1) for b, t in pairs]),
+        "visits_pct": np.array([100 * (t["visits"] / b["visits"] - 1) for b, t in pairs]),
+        "profit": np.array([b["profit"] for b, t in pairs]),
     }
     d["profit_pct_per_5_pts"] = d["profit_pct"] / d["retention_pts"] * 5
     return d
