@@ -1528,6 +1528,30 @@ def _check_overrides(overrides: Any, labels: Mapping[str, str] | None) -> dict[s
     return out
 
 
+def read_toml(path: str | os.PathLike, kind: str) -> dict[str, Any]:
+    """A TOML file's contents, or a one-line :class:`ScenarioError` naming the file: a
+    folder, a missing file, bad TOML, not UTF-8, unreadable. ``kind`` names what the file
+    should be ("scenario", "experiment", "instrument"). A UTF-8 byte-order mark, which
+    some Windows editors write, is not an error."""
+    source, p = str(path), Path(path)
+    if p.is_dir():
+        raise ScenarioError([f"{source}: is a folder, not {_article(kind)} {kind} file"])
+    if not p.is_file():
+        raise ScenarioError([f"{source}: no such {kind} file"])
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{source}: not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{source}: not a UTF-8 text file"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{source}: cannot be read: {exc.strerror or exc}"]) from None
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def load_scenario(
     path: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -1547,20 +1571,7 @@ def load_scenario(
     labels = _check_overrides(overrides if overrides is not None else {}, labels)
     data: dict[str, Any] = {}
     if path is not None:
-        p = Path(path)
-        if p.is_dir():
-            raise ScenarioError([f"{source}: is a folder, not a scenario file"])
-        if not p.is_file():
-            raise ScenarioError([f"{source}: no such scenario file"])
-        try:
-            # utf-8-sig: a byte-order mark some Windows editors write is not an error
-            data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError([f"{source}: not valid TOML: {exc}"]) from None
-        except UnicodeDecodeError:
-            raise ScenarioError([f"{source}: not a UTF-8 text file"]) from None
-        except OSError as exc:
-            raise ScenarioError([f"{source}: cannot be read: {exc.strerror or exc}"]) from None
+        data = read_toml(path, "scenario")
         if not data:
             # most likely a file truncated or saved empty by mistake; running the
             # defaults under its name would hide that

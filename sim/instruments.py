@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .config import ScenarioError
+from .config import ScenarioError, read_toml
 
 INSTRUMENTS = Path(__file__).resolve().parents[1] / "instruments"
 DEFAULT_INSTRUMENT = INSTRUMENTS / "standard.toml"
@@ -251,16 +250,7 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     """
     p = Path(path) if path is not None else DEFAULT_INSTRUMENT
     source = str(p)
-    if p.is_dir():
-        raise ScenarioError([f"{source}: is a folder, not an instrument file"])
-    if not p.is_file():
-        raise ScenarioError([f"{source}: no such instrument file"])
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"{source}: not valid TOML: {exc}"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{source}: not a UTF-8 text file"]) from None
+    data = read_toml(p, "instrument")
     try:
         inst = Instrument.model_validate(data)
     except ValidationError as exc:

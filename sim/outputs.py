@@ -221,7 +221,7 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
                 tmp.unlink()
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     """The source checkout's commit (with ``+dirty`` for local changes), if known."""
     root = Path(__file__).resolve().parents[1]
     if not (root / ".git").exists():
@@ -265,7 +265,7 @@ def run_record(argv: list[str], scenario_path: str | Path, options: Mapping) -> 
         "scenario_file_sha256": _file_sha256(scenario_path),
         "options": dict(options),
         "version": __version__,
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 

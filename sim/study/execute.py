@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import platform
-import subprocess
 import time
 import traceback
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from ..config import ScenarioError
+from ..outputs import git_commit
 from .design import Plan
 from .evaluate import WorkerDied, make_evaluator
 from .store import RunStore, row_schema, write_plan
@@ -94,30 +94,6 @@ def _number(v) -> float:
         return float(v)
     except (TypeError, ValueError):
         raise TypeError(f"output {v!r} is not a number") from None
-
-
-def git_commit() -> str | None:
-    root = Path(__file__).resolve().parents[2]
-    if not (root / ".git").exists():
-        return None
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head + ("+dirty" if dirty else "")
 
 
 def provenance(study, plan: Plan) -> dict:

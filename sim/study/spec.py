@@ -14,13 +14,19 @@ import importlib
 import inspect
 import json
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import STRUCTURES, Scenario, ScenarioError, iter_parameters, load_scenario
+from ..config import (
+    STRUCTURES,
+    Scenario,
+    ScenarioError,
+    iter_parameters,
+    load_scenario,
+    read_toml,
+)
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 DISTRIBUTIONS = ("uniform", "loguniform", "triangular")
@@ -184,16 +190,8 @@ class Study:
     @classmethod
     def from_toml(cls, path: str | Path) -> Study:
         source = str(path)
-        p = Path(path)
-        if not p.is_file():
-            raise ScenarioError([f"{source}: no such experiment file"])
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError([f"{source}: not valid TOML: {exc}"]) from None
-        except UnicodeDecodeError:
-            raise ScenarioError([f"{source}: not a UTF-8 text file"]) from None
-        return cls.from_dict(data, source=source, base_dir=p.parent)
+        data = read_toml(path, "experiment")
+        return cls.from_dict(data, source=source, base_dir=Path(path).parent)
 
     @classmethod
     def from_dict(cls, data: Mapping, source: str = "<study>", base_dir: Path | None = None):
