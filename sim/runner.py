@@ -169,7 +169,10 @@ class DaskEvaluator:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",  # a free port: no clash with another cluster
-                    silence_logs=logging.ERROR,
+                    # the workers' own errors on the way down (heartbeats to a
+                    # scheduler already closed by a Ctrl-C) are noise here: a run's
+                    # failure reaches this process through its future
+                    silence_logs=logging.CRITICAL,
                 )
             except BaseException as exc:  # handed to the caller below
                 box["error"] = exc
