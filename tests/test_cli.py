@@ -191,7 +191,7 @@ def test_validate_reports_every_error_in_every_file(tmp_path):
             ["run", BASE, "--days", "100000"],
             "--days 100000: Input should be less than or equal to 3650",
         ),
-        (["run", BASE, "--days", "30"], "--days 30: must exceed market.warmup_days (90, from"),
+        (["run", BASE, "--days", "30"], "--days 30: must exceed market.warmup_days (120, from"),
         (["compare", BASE, "--replications", "0"], "must be at least 1"),
         (["run", BASE, "--out", "scenarios"], "is a folder"),
         (["run", BASE, "--out", "README.md/x.parquet"], "README.md is a file"),
