@@ -52,7 +52,12 @@ def small_market(monkeypatch):
     monkeypatch.setattr(
         app,
         "_initial",
-        lambda search: ("baseline", {"customers.count": 300, "market.days": 120}, 1, None),
+        lambda search: (
+            "baseline",
+            {"customers.count": 300, "market.days": 120, "market.warmup_days": 30},
+            1,
+            None,
+        ),
     )
 
 

@@ -24,7 +24,7 @@ from .conftest import ROOT, SCENARIOS
 
 BASE = str(SCENARIOS / "baseline.toml")
 # long enough that the signal lands while runs are in progress (~60 runs of ~1 s)
-LONG = ["--days", "150", "--replications", "30", "--quiet"]
+LONG = ["--days", "150", "--set", "market.warmup_days=30", "--replications", "30", "--quiet"]
 GONE_WITHIN = 8.0  # seconds for every process of the run to disappear
 
 
@@ -122,10 +122,25 @@ def test_a_signal_stops_a_parallel_compare_and_leaves_no_process(tmp_path, case)
     assert not out.exists()  # nothing half written
 
 
+def _wait_for_handler(proc, sig, timeout=60.0) -> None:
+    """Wait until the process catches ``sig`` (Linux: the SigCgt mask in /proc), so the
+    signal tests what the program does with it, not how long its imports take."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        with open(f"/proc/{proc.pid}/status") as status:
+            caught = next(int(x.split()[1], 16) for x in status if x.startswith("SigCgt:"))
+        if caught >> (sig - 1) & 1:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no handler for {signal.Signals(sig).name} within {timeout} s")
+
+
 def test_sigterm_stops_a_serial_run_with_one_line(tmp_path):
     proc, tag = _start(["run", BASE, "--days", "3000", "--out", tmp_path / "r.parquet"], tmp_path)
     try:
-        time.sleep(4.0)  # imports done, the run under way (3000 days take far longer)
+        _wait_for_handler(proc, signal.SIGTERM)  # imports done (slow on a loaded machine)
+        time.sleep(1.0)  # the run under way (3000 days take far longer)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=15)
     finally:
