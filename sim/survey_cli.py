@@ -271,6 +271,15 @@ def _print_drivers(a: dict, bootstrap: int) -> None:
             else:
                 line += f"  | {int(tr):>9d}  {r['share']:>10.0%}"
         print(line)
+    if a.get("upstream"):
+        by: dict[str, list[str]] = {}
+        for c, mediator in a["upstream"].items():
+            by.setdefault(mediator, []).append(c)
+        for mediator, causes in by.items():
+            print(
+                f"  not beside {mediator}: {', '.join(causes)} act through it "
+                f"(drivers of {mediator}, not of {a['outcome']} directly)"
+            )
     if "truth" in a:
         truth = a["truth"]
         k = a["k"]
