@@ -54,7 +54,8 @@ def market_state(customers: int, structure, seed: int, days: int):
 def instruments() -> dict:
     std = load_instrument(INSTRUMENTS / "standard.toml")
     return {
-        "standard (3 items per construct)": std,
+        "standard (2-4 items per construct)": std,
+        "two items per construct": shortened(std, 2),
         "single item per construct": shortened(std, 1),
         "brief (5 items in all)": load_instrument(INSTRUMENTS / "brief.toml"),
     }
@@ -169,7 +170,7 @@ def figure(study: pd.DataFrame, path: Path) -> None:
     from matplotlib.ticker import NullFormatter
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), constrained_layout=True, sharey=True)
-    colours = dict(zip(instruments(), ("#1b9e77", "#7570b3", "#d95f02"), strict=True))
+    colours = dict(zip(instruments(), ("#1b9e77", "#66a61e", "#7570b3", "#d95f02"), strict=True))
     styles = {"linear": "-", "triangular": "--"}
     for ax, (pop, outcome) in zip(axes, POPS, strict=True):
         d = study[study["population"] == pop]
