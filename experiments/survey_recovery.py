@@ -36,6 +36,7 @@ from sim.surveys import (
 
 ROOT = Path(__file__).resolve().parents[1]
 POPS = (("employees", "engagement"), ("customers", "intent_to_return"))
+STANDARD = "standard (2-4 items per construct)"
 
 
 def market_state(customers: int, structure, seed: int, days: int):
@@ -54,7 +55,7 @@ def market_state(customers: int, structure, seed: int, days: int):
 def instruments() -> dict:
     std = load_instrument(INSTRUMENTS / "standard.toml")
     return {
-        "standard (2-4 items per construct)": std,
+        STANDARD: std,
         "two items per construct": shortened(std, 2),
         "single item per construct": shortened(std, 1),
         "brief (5 items in all)": load_instrument(INSTRUMENTS / "brief.toml"),
@@ -71,8 +72,10 @@ def recovery_study(
     seed: int = 7,
     firms=None,
 ) -> pd.DataFrame:
-    """One row per (structure, replication, instrument, population, respondents, draw)."""
-    rows = []
+    """One row per (structure, replication, instrument, population, respondents, draw);
+    and the true drivers of each market state (one row per structure, replication,
+    population and construct)."""
+    rows, truths = [], []
     insts = instruments()
     for structure in structures:
         for rep, s in enumerate(replication_seeds(seed, replications)):
@@ -81,6 +84,9 @@ def recovery_study(
                 "employees": employee_latents(model, firms, memory),
                 "customers": customer_latents(model, firms),
             }
+            for pop, outcome in POPS:
+                t = draw(lat[pop], insts[STANDARD].part(pop), outcome, 1, survey_rng(0, 0, pop))
+                truths.append(t.drivers.assign(structure=structure, replication=rep))
             for name, inst in insts.items():
                 for pop, outcome in POPS:
                     part = inst.part(pop)
@@ -106,7 +112,7 @@ def recovery_study(
                                     "k": a.get("k"),
                                 }
                             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.concat(truths, ignore_index=True)
 
 
 def structure_detection(
@@ -211,9 +217,14 @@ def main() -> None:
     if args.redraw:
         figure(pd.read_csv(table), out / "survey_recovery.png")
         return
-    study = recovery_study(replications=args.replications, draws=args.draws)
+    study, truth = recovery_study(replications=args.replications, draws=args.draws)
     out.mkdir(parents=True, exist_ok=True)
     study.to_csv(table, index=False)
+    truth.to_csv(out / "survey_true_drivers.csv", index=False)
+    shares = truth[truth["surveyable"]].pivot_table(
+        index=["outcome", "construct"], columns="structure", values="share", aggfunc=["min", "max"]
+    )
+    print(shares.round(3).to_string())
     figure(study, out / "survey_recovery.png")
     summary = (
         study.groupby(["population", "instrument", "structure", "target_respondents"])
