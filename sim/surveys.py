@@ -586,15 +586,18 @@ def nps(responses: pd.DataFrame, part: Part) -> dict | None:
 ANTECEDENTS = {"satisfaction": ("quality", "relationship")}
 
 
-def driver_constructs(part: Part, outcome: str) -> tuple[list[str], dict[str, str]]:
+def driver_constructs(
+    part: Part, outcome: str, staged: bool = True
+) -> tuple[list[str], dict[str, str]]:
     """The constructs of ``part`` analysed as drivers of ``outcome``, and those left out
-    as antecedents of a measured mediator ({construct: mediator})."""
+    as antecedents of a measured mediator ({construct: mediator}); ``staged=False``
+    puts every construct in one regression (for comparison)."""
     measured = part.constructs()
     outcomes = set(OUTCOMES["employees"] + OUTCOMES["customers"])
     upstream = {
         c: mediator
         for mediator, causes in ANTECEDENTS.items()
-        if mediator in measured and mediator != outcome
+        if staged and mediator in measured and mediator != outcome
         for c in causes
         if c in measured and c != outcome
     }
@@ -610,13 +613,15 @@ def analyse(
     *,
     bootstrap: int = 200,
     rng: np.random.Generator | None = None,
+    staged: bool = True,
 ) -> dict:
     """Key drivers of ``outcome`` from survey answers, set beside the model's true
-    drivers (``truth``: rows of :func:`true_drivers`) when they are known."""
+    drivers (``truth``: rows of :func:`true_drivers`) when they are known; ``staged``:
+    see :func:`driver_constructs`."""
     from .drivers import DriverAnalysisError, key_drivers, spearman, top_k_recovery
 
     scores = scale_scores(responses, part)
-    drivers, upstream = driver_constructs(part, outcome)
+    drivers, upstream = driver_constructs(part, outcome, staged)
     out: dict = {
         "outcome": outcome,
         "n": len(scores),
