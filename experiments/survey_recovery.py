@@ -263,7 +263,7 @@ def figure(study: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.4), constrained_layout=True, sharey=True)
     colours = dict(zip(instruments(), ("#1b9e77", "#66a61e", "#7570b3", "#d95f02"), strict=True))
     styles = {"linear": "-", "triangular": "--"}
     for ax, (pop, outcome) in zip(axes, POPS, strict=True):
@@ -286,7 +286,7 @@ def figure(study: pd.DataFrame, path: Path) -> None:
         ax.set_title(f"{pop}: true drivers of {outcome} recovered")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("share of surveys that recover the driver set")
-    axes[1].legend(frameon=False, fontsize=7.5, loc="center right")
+    axes[1].legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, metadata={"Software": None})
     plt.close(fig)
@@ -302,6 +302,10 @@ def main() -> None:
     ap.add_argument("--diagnose", action="store_true", help="only the intent-to-return diagnosis")
     args = ap.parse_args()
     out = Path(args.out)
+    table = out / "survey_recovery.csv"
+    if args.redraw:
+        figure(pd.read_csv(table), out / "survey_recovery.png")
+        return
     out.mkdir(parents=True, exist_ok=True)
     diag, facts = intent_diagnosis()
     diag.to_csv(out / "survey_intent_diagnosis.csv", index=False)
@@ -315,10 +319,6 @@ def main() -> None:
     (out / "survey_intent_diagnosis.json").write_text(text + "\n", encoding="utf-8")
     print(text)
     if args.diagnose:
-        return
-    table = out / "survey_recovery.csv"
-    if args.redraw:
-        figure(pd.read_csv(table), out / "survey_recovery.png")
         return
     study, truth = recovery_study(replications=args.replications, draws=args.draws)
     out.mkdir(parents=True, exist_ok=True)
