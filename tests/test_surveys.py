@@ -261,6 +261,8 @@ def test_spc_survey_and_drivers_end_to_end(tmp_path, spc):
         "true rank",
         "rank agreement",
         "NPS",
+        "not beside satisfaction: quality, relationship",
+        "key drivers of satisfaction",
     ):
         assert needle in text
     assert (out / "drivers.png").read_bytes()[:4] == b"\x89PNG"
