@@ -231,6 +231,7 @@ def cmd_drivers(args) -> int:
             print(f"key drivers of {outcome}: not estimable: {a['error']}")
         else:
             _print_drivers(a, args.bootstrap)
+            _print_next_stage(resp, part, a, args.bootstrap, rng)
         if pop == "customers":
             score = nps(resp, part)
             if score:
@@ -271,6 +272,15 @@ def _print_drivers(a: dict, bootstrap: int) -> None:
             else:
                 line += f"  | {int(tr):>9d}  {r['share']:>10.0%}"
         print(line)
+    if a.get("upstream"):
+        by: dict[str, list[str]] = {}
+        for c, mediator in a["upstream"].items():
+            by.setdefault(mediator, []).append(c)
+        for mediator, causes in by.items():
+            print(
+                f"  not beside {mediator}: {', '.join(causes)} act through it "
+                f"(drivers of {mediator}, not of {a['outcome']} directly)"
+            )
     if "truth" in a:
         truth = a["truth"]
         k = a["k"]
@@ -285,6 +295,34 @@ def _print_drivers(a: dict, bootstrap: int) -> None:
         )
         if missing:
             print(f"  not measured by this instrument: {', '.join(missing)}")
+
+
+def _print_next_stage(resp, part, a: dict, bootstrap: int, rng) -> None:
+    """The staged analysis' next link: the constructs left out of the outcome's
+    regression as drivers of the mediator they act through (no model truth here: the
+    model keeps no per-customer record of what its satisfaction was built from)."""
+    from .drivers import DriverAnalysisError, key_drivers
+    from .surveys import scale_scores
+
+    by: dict[str, list[str]] = {}
+    for c, mediator in a.get("upstream", {}).items():
+        by.setdefault(mediator, []).append(c)
+    if not by:
+        return
+    scores = scale_scores(resp, part)
+    for mediator, causes in by.items():
+        try:
+            res = key_drivers(scores, mediator, causes, bootstrap=bootstrap, rng=rng)
+        except DriverAnalysisError as exc:
+            print(f"key drivers of {mediator}: not estimable: {exc}")
+            continue
+        print(f"key drivers of {mediator} (R² = {res.r2:.3f}; the chain's previous link):")
+        for i, (name, r) in enumerate(res.table.sort_values("lmg", ascending=False).iterrows()):
+            ci = f"[{_fmt(r['lmg_low'])}, {_fmt(r['lmg_high'])}]" if "lmg_low" in r else ""
+            print(
+                f"  {i + 1:>4} {name:20s} {_fmt(r['lmg']):>6} {ci:>16} "
+                f"{r['lmg_share']:>6.0%} {'+' if r['direction'] > 0 else '-'}"
+            )
 
 
 def _plot(results: dict, path: Path) -> None:

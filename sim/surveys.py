@@ -34,7 +34,8 @@ terms of the logit choice utility (``model.choice_utilities``): satisfaction (th
 habit bonus held while relationship satisfaction stays in the zone of tolerance,
 plus the attitude term), the pull of the alternatives (other firms and no firm),
 programme membership and price. Quality and relationship act on intent only
-through satisfaction over time, so their direct weight is 0.
+through satisfaction over time, so their direct weight is 0; the analysis therefore
+takes them as drivers of satisfaction, not beside it (``ANTECEDENTS``).
 """
 
 from __future__ import annotations
@@ -571,6 +572,39 @@ def nps(responses: pd.DataFrame, part: Part) -> dict | None:
 
 
 # ------------------------------------------------------------------ analysis
+# The customer side of the chain: service quality and the relationship with one's
+# own employee act on loyalty through satisfaction (Heskett et al. 1994; in the model
+# satisfaction is built from encounter quality, which rapport raises). Relative
+# importance splits R² by averaging over orders of entry, so a construct put beside
+# its own mediator takes part of the mediator's share even when its direct weight is
+# 0 (LMG lacks "exclusion": Grömping 2007, The American Statistician 61:139-147): on
+# the latent values of a whole market, without measurement error or sampling, quality
+# outranks the alternatives as a driver of intent to return. So, as in the staged
+# models of customer-satisfaction research (satisfaction -> loyalty, attributes ->
+# satisfaction), an outcome's drivers are the constructs at its own stage: the
+# antecedents of a mediator the instrument measures are drivers of that mediator.
+ANTECEDENTS = {"satisfaction": ("quality", "relationship")}
+
+
+def driver_constructs(
+    part: Part, outcome: str, staged: bool = True
+) -> tuple[list[str], dict[str, str]]:
+    """The constructs of ``part`` analysed as drivers of ``outcome``, and those left out
+    as antecedents of a measured mediator ({construct: mediator}); ``staged=False``
+    puts every construct in one regression (for comparison)."""
+    measured = part.constructs()
+    outcomes = set(OUTCOMES["employees"] + OUTCOMES["customers"])
+    upstream = {
+        c: mediator
+        for mediator, causes in ANTECEDENTS.items()
+        if staged and mediator in measured and mediator != outcome
+        for c in causes
+        if c in measured and c != outcome
+    }
+    drivers = [c for c in measured if c not in outcomes and c not in upstream and c != outcome]
+    return drivers, upstream
+
+
 def analyse(
     responses: pd.DataFrame,
     part: Part,
@@ -579,15 +613,22 @@ def analyse(
     *,
     bootstrap: int = 200,
     rng: np.random.Generator | None = None,
+    staged: bool = True,
 ) -> dict:
     """Key drivers of ``outcome`` from survey answers, set beside the model's true
-    drivers (``truth``: rows of :func:`true_drivers`) when they are known."""
+    drivers (``truth``: rows of :func:`true_drivers`) when they are known; ``staged``:
+    see :func:`driver_constructs`."""
     from .drivers import DriverAnalysisError, key_drivers, spearman, top_k_recovery
 
     scores = scale_scores(responses, part)
-    outcomes = set(OUTCOMES["employees"] + OUTCOMES["customers"])
-    drivers = [c for c in part.constructs() if c not in outcomes]
-    out: dict = {"outcome": outcome, "n": len(scores), "drivers": drivers, "recovered": False}
+    drivers, upstream = driver_constructs(part, outcome, staged)
+    out: dict = {
+        "outcome": outcome,
+        "n": len(scores),
+        "drivers": drivers,
+        "upstream": upstream,
+        "recovered": False,
+    }
     true_rank: list[str] = []
     if truth is not None and len(truth):
         t = truth[truth["surveyable"]].set_index("construct")

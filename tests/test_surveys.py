@@ -261,6 +261,8 @@ def test_spc_survey_and_drivers_end_to_end(tmp_path, spc):
         "true rank",
         "rank agreement",
         "NPS",
+        "not beside satisfaction: quality, relationship",
+        "key drivers of satisfaction",
     ):
         assert needle in text
     assert (out / "drivers.png").read_bytes()[:4] == b"\x89PNG"
@@ -320,23 +322,80 @@ def _recovery(lat, inst, pop, outcome, respondents, draws, key="recovered"):
 
 @pytest.mark.slow
 def test_a_few_hundred_respondents_recover_the_true_drivers(big_market):
-    # docs/surveys.md (2 markets x 8 surveys each): the standard instrument recovered the
-    # driver set of engagement in 15/16 linear-market surveys of ~335 respondents and that
-    # of intent to return in 16/16 of ~200; margin: at least 7 of 10 here
+    # measured on the merged model with these seeds: 8/10 at ~335 respondents with the
+    # balanced employee scales (5/10 before they were balanced: involvement and reward, equal
+    # for everyone, correlated with engagement through yea-saying alone); docs/surveys.md
+    # gives the study's figures; margin: at least 7 of 10 here
     assert _recovery(big_market, STANDARD, "employees", "engagement", 400, 10) >= 7
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="after the joint calibration of the merged model (customers.tolerance 0.15) the "
-    "pull of the alternatives carries ~7 % of the true importance of intent to return, just "
-    "above the 5 % driver line, beside satisfaction's ~93 %: surveys of 200-800 find that "
-    "set in only 2-4 of 10 and name the top driver first in 6 of 10 at 200 (measured "
-    "2026-11-27); open in issue 12's follow-up",
-)
 def test_a_few_hundred_customers_recover_the_drivers_of_intent_to_return(big_market):
+    # measured 2026-11-27 on the merged model with these seeds: the driver set
+    # (satisfaction, the alternatives) in 8/10 surveys of 200 respondents (10/10 at 800;
+    # 6/10 at 100); before the instrument's customer scales were balanced and quality was
+    # analysed at its own stage, 2-4/10 at 200-800. Margin: at least 7 of 10
     assert _recovery(big_market, STANDARD, "customers", "intent_to_return", 200, 10) >= 7
+
+
+@pytest.mark.slow
+def test_why_intent_drivers_were_missed_mediator_antecedents_and_yea_saying(big_market):
+    """The two causes of the earlier misses, each shown where sampling cannot be blamed:
+    on the latent values or a census of the whole 40,000-customer market."""
+    from sim.drivers import lmg_from_corr
+    from sim.instruments import Instrument
+    from sim.surveys import driver_constructs, scale_scores
+
+    lat = big_market["customers"]
+    truth = draw(lat, STANDARD.customers, "intent_to_return", 10, survey_rng(0, 0, "c")).drivers
+    imp = truth.set_index("construct")["importance"]
+    assert imp["quality"] == 0 and imp["alternatives"] > 0
+    # 1. quality has no direct weight on intent, but beside its own mediator
+    # (satisfaction, r ~ 0.6) LMG hands it part of satisfaction's share, more than the
+    # alternatives' real one: measured 0.071 vs 0.012 on the latents, no error, no sampling
+    cols = ["intent_to_return", "satisfaction", "quality", "relationship", "alternatives"]
+    lmg = lmg_from_corr(np.corrcoef(lat.values[cols].to_numpy().T))
+    share = dict(zip(cols[1:], lmg, strict=True))
+    assert share["quality"] > 2 * share["alternatives"]
+    # so the analysis takes intent's drivers at its own stage
+    drivers, upstream = driver_constructs(STANDARD.customers, "intent_to_return")
+    assert upstream == {"quality": "satisfaction", "relationship": "satisfaction"}
+    assert {"satisfaction", "alternatives"} <= set(drivers) and "quality" not in drivers
+    # 2. yea-saying: with forward-keyed items only, acquiescence adds a shared method
+    # correlation to every scale; the alternatives' negative effect vanishes (measured
+    # r = -0.01-0.01 vs -0.15 to -0.16 balanced) and the programme scale, with no true
+    # variation in this market, correlates 0.18-0.19 with intent (0.00-0.02 balanced). Census of
+    # ~12,600 respondents: the correlations' standard error is ~0.01
+    data = STANDARD.model_dump()
+    data["customers"]["items"] = [i for i in data["customers"]["items"] if not i["reverse"]]
+    forward = Instrument.model_validate(data)
+    r = {}
+    for name, inst in (("balanced", STANDARD), ("forward", forward)):
+        ps = draw(lat, inst.customers, "intent_to_return", None, survey_rng(3, 0, "customers"))
+        r[name] = scale_scores(ps.responses, inst.customers).corr()["intent_to_return"]
+    assert r["balanced"]["alternatives"] < -0.1 and abs(r["forward"]["alternatives"]) < 0.05
+    assert abs(r["balanced"]["rewards"]) < 0.05 and r["forward"]["rewards"] > 0.1
+    # every multi-item customer scale of the shipped instrument is balanced
+    for c in STANDARD.customers.constructs():
+        items = STANDARD.customers.items_of(c)
+        if len(items) > 1:
+            assert 2 * sum(i.reverse for i in items) == len(items), c
+
+
+def test_antecedents_stay_drivers_when_their_mediator_is_not_measured():
+    from sim.surveys import driver_constructs
+
+    # the brief instrument asks no quality: nothing is left out
+    assert driver_constructs(BRIEF.customers, "intent_to_return") == (["satisfaction"], {})
+    data = STANDARD.model_dump()
+    data["customers"]["items"] = [
+        i for i in data["customers"]["items"] if i["construct"] != "satisfaction"
+    ]
+    from sim.instruments import Instrument
+
+    part = Instrument.model_validate(data).customers
+    drivers, upstream = driver_constructs(part, "intent_to_return")
+    assert upstream == {} and {"quality", "relationship", "alternatives"} <= set(drivers)
 
 
 @pytest.mark.slow
@@ -354,7 +413,7 @@ def test_a_brief_instrument_and_small_samples_fail(big_market):
     assert list(top["construct"][:2]) == ["satisfaction", "alternatives"]
     assert top["share"].iloc[1] >= 0.05
     assert _recovery(big_market, BRIEF, "customers", "intent_to_return", 400, 4) == 0
-    # 25 respondents: the docs measured 3/16 for engagement; margin: at most 3 of 10
+    # 25 respondents: measured 2/10 with these seeds; margin: at most 3 of 10
     assert _recovery(big_market, STANDARD, "employees", "engagement", 25, 10) <= 3
 
 
