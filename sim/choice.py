@@ -12,7 +12,13 @@ duty is closed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 OUTSIDE = -1  # the choice of no firm
 
@@ -127,3 +133,21 @@ def enrol_members(
     joins = (~member[chosen, visitors]) & (u < join_probability[chosen])
     member[chosen[joins], visitors[joins]] = True
     return chosen[joins]
+
+
+def choose(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 1 of the day: whose need arises today, and where they go: a firm or none
+    (the outside option; nobody is served while every firm is closed)."""
+    C, cc, K = m.customers, m.config.customers, m.firms.k
+    seekers = np.flatnonzero(m.streams["visits"].random(C.n) < cc.visit_rate)
+    if not m.open_firms.any():
+        seekers = seekers[:0]
+    prev_all = C.last_firm[seekers]
+    util, _ = m.choice_utilities(seekers)
+    pick = logit_choice(util, m.streams["choice"].random(seekers.size), cc.outside_utility)
+    buys = pick != OUTSIDE
+    t.seekers, t.buys = seekers, buys
+    t.visitors, t.chosen, t.prev = seekers[buys], pick[buys], prev_all[buys]
+    # everyone whose last visit was here and who needed the service today, whether
+    # they came back, went to a rival or went nowhere
+    t.returning = np.bincount(prev_all[prev_all >= 0], minlength=K).astype(float)

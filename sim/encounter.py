@@ -12,7 +12,15 @@ likelihood to recommend (net promoter score).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from . import choice, engagement
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def assign_servers(
@@ -114,3 +122,105 @@ def adapt(level: np.ndarray, target: np.ndarray, rate) -> np.ndarray:
 def grow_rapport(rapport: np.ndarray, same: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
     """Rapport after the visit: grows with the same employee, restarts with a new one."""
     return np.where(same, rapport + gain * (1.0 - rapport), gain)
+
+
+def serve(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 2 of the day: who serves each visit, and each employee's load."""
+    C, S, F = m.customers, m.staff, m.firms
+    visitors, chosen = t.visitors, t.chosen
+    own = C.own_employee[visitors]
+    has_own = own >= 0
+    own_c = np.where(has_own, own, 0)
+    own_valid = (
+        has_own
+        & S.on_duty[own_c]
+        & (S.generation[own_c] == C.own_generation[visitors])
+        & (S.firm[own_c] == chosen)
+    )
+    t.member_here = member_here = C.member[chosen, visitors]
+    match_p = np.minimum(1.0, F.customer_focus[chosen] + F.loyalty_matching[chosen] * member_here)
+    t.server, t.same = assign_servers(
+        chosen, own, own_valid, match_p, m.rosters, m.streams["assignment"]
+    )
+    t.served, t.overload = workload(t.server, S.n, m.config.service.capacity)
+    S.served_today = t.served
+
+
+def encounter(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 3 of the day: the encounter and how it feels; the customer's relationship
+    (expectation, attitude, rapport, tenure, likelihood to recommend, membership)."""
+    cfg, C, S, F, K = m.config, m.customers, m.staff, m.firms, m.firms.k
+    cc, sv = cfg.customers, cfg.service
+    visitors, chosen, prev, server, same = t.visitors, t.chosen, t.prev, t.server, t.same
+    n = visitors.size
+    need = C.need[visitors]
+    rapport_now = np.where(same, C.rapport[visitors], 0.0)
+    effort = engagement.effort(
+        S.engagement[server],
+        S.sting[server],
+        prev == chosen,
+        self_attention=cfg.feedback.self_attention,
+        bonus_shift=m.bonus_shift[chosen],
+    )
+    t.quality = quality = encounter_quality(
+        S.skill[server],
+        S.knowledge[server, need],
+        effort,
+        rapport_now,
+        t.overload[server],
+        m.streams["service"].normal(0.0, sv.noise, t.seekers.size)[t.buys],
+        weight_skill=sv.weight_skill,
+        weight_knowledge=sv.weight_knowledge,
+        weight_effort=sv.weight_effort,
+        weight_rapport=sv.weight_rapport,
+        overload_penalty=sv.overload_penalty,
+    )
+    satisfaction, t.surprise = disconfirmation_satisfaction(
+        quality,
+        C.expectation[visitors],
+        cc.disconfirmation_weight,
+        cc.negative_disconfirmation_ratio,
+    )
+    t.satisfaction = satisfaction
+    C.expectation[visitors] = adapt(
+        C.expectation[visitors],
+        quality,
+        expectation_rate(C.visits[visitors], cc.expectation_adaptation),
+    )
+    C.attitude[chosen, visitors] = adapt(
+        C.attitude[chosen, visitors], satisfaction, cc.attitude_learning
+    )
+    t.repeat = repeat = prev == chosen
+    t.repeat_served = np.bincount(server, weights=repeat, minlength=S.n)
+    gain = m.rapport_gain[chosen]
+    C.rapport[visitors] = grow_rapport(C.rapport[visitors], same, gain)
+    C.own_employee[visitors] = server
+    C.own_generation[visitors] = S.generation[server]
+    C.last_firm[visitors] = chosen
+    # the relationship: tenure, satisfaction over its visits, likelihood to recommend
+    tenure = np.where(repeat, C.tenure[visitors] + 1, 1)
+    C.tenure[visitors] = tenure
+    relationship = np.where(
+        repeat,
+        adapt(C.satisfaction[visitors], satisfaction, cc.attitude_learning),
+        satisfaction,
+    )
+    C.satisfaction[visitors] = relationship
+    recommend = likelihood_to_recommend(relationship, cc.recommend_midpoint, cc.recommend_slope)
+    C.recommend[visitors] = recommend
+    C.visits[visitors] += 1
+    joined = choice.enrol_members(
+        C.member, visitors, chosen, F.loyalty_join, m.streams["loyalty"].random(n)
+    )
+    m.member_count += np.bincount(joined, minlength=K)
+    # long-standing customers spend more and cost less to serve (Reichheld & Sasser)
+    maturity = choice.relationship_maturity(tenure, cc.tenure_visits)
+    spend = 1.0 + cc.tenure_spend_gain * maturity
+    t.promoter = promoter = recommend >= 9
+    detractor = recommend <= 6
+    t.visits = np.bincount(chosen, minlength=K).astype(float)
+    t.retained = np.bincount(chosen[repeat], minlength=K).astype(float)
+    t.sales = np.bincount(chosen, weights=spend, minlength=K)
+    t.member_sales = np.bincount(chosen, weights=spend * t.member_here, minlength=K)
+    t.serve_units = np.bincount(chosen, weights=1.0 - cc.tenure_cost_saving * maturity, minlength=K)
+    t.net_promoters = np.bincount(chosen, weights=promoter.astype(float) - detractor, minlength=K)

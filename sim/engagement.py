@@ -23,9 +23,16 @@ bonus (:func:`effort`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from . import workforce
 from .config import Engagement
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def saturate(rate: np.ndarray, half: float) -> np.ndarray:
@@ -133,3 +140,51 @@ def engagement_categories(
     hi = engagement >= engaged
     lo = engagement < disengaged
     return hi, ~hi & ~lo, lo
+
+
+def learn_and_engage(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 7 of the day: employees learn from what they heard and from a role model,
+    supervisory control follows the criticism the supervisor heard, the feedback traces
+    fade in today's, and engagement moves toward its JD-R target."""
+    cfg, S, F, ch, delivery = m.config, m.staff, m.firms, m.channels, t.delivery
+    em, w = cfg.employees, cfg.engagement
+    decay = em.trace_decay
+    on = S.on_duty
+    role = F.role_model[S.firm] * em.observation_learning
+    # attention drawn to the self by recent blame is attention not spent on the task:
+    # less is learnt from what is heard (Kluger & DeNisi 1996)
+    focus = task_focus(S.sting, cfg.feedback.self_attention)
+    S.knowledge = workforce.update_knowledge(
+        S.knowledge, delivery.log_keep * focus[:, None], em.knowledge_decay, role
+    )
+    S.skill[on] = workforce.learn_skill(S.skill[on], em.learning_rate, S.mastery[on])
+    S.tenure[on] += 1
+    sup_style = ch.self_focus[S.team]
+    S.control = np.clip(
+        S.control
+        + decay * (sup_style - S.control)
+        + ch.control_sensitivity[S.team] * delivery.criticism_heard_by_supervisor,
+        0.0,
+        1.0,
+    )
+    S.recognition = fade(S.recognition, delivery.recognition, decay)
+    S.meaning = fade(S.meaning, delivery.meaning, decay)
+    S.growth = fade(S.growth, delivery.growth, decay)
+    S.sting = np.maximum(fade(S.sting, delivery.sting, decay) - decay * delivery.sting_repair, 0.0)
+    m.queues.fade(decay)
+    bonus = F.repeat_bonus[S.firm] * t.repeat_served
+    S.reward = fade(
+        S.reward,
+        np.divide(bonus, F.wage[S.firm], out=np.zeros(S.n), where=F.wage[S.firm] > 0),
+        decay,
+    )
+    target = jdr_target(
+        w,
+        disposition=S.disposition,
+        sensitivity=S.sensitivity,
+        **m.job_inputs(t.overload),
+    )
+    shock = m.streams["engagement"].normal(0.0, em.engagement_noise, S.n)
+    S.engagement = np.where(
+        on, move_toward(S.engagement, target, em.engagement_rate, shock), S.engagement
+    )

@@ -12,9 +12,16 @@ metrics (engagement, its shares, control, skill, ...) are plain daily means.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from .engagement import autonomy as _autonomy
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,95 @@ METRICS: tuple[Metric, ...] = (
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 BY_NAME = {m.name: m for m in METRICS}
 HEADLINE: tuple[str, ...] = tuple(m.name for m in METRICS if m.headline)
+
+
+def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
+    """Phase 10 of the day: today's metrics as a (firms x metrics) array, columns in
+    METRIC_NAMES order, each metric computed by name as numerator / denominator (NaN
+    where the denominator is not positive)."""
+    S, F, K, ch, cfg = m.staff, m.firms, m.firms.k, m.channels, m.config
+    on, e = S.on_duty, cfg.employees
+    served, rev = t.served, t.review
+    # per-firm sums over staff on duty; staff are stored firm by firm, so these are
+    # segment sums (np.add.reduceat), with no BLAS threads competing with other runs
+    staff_cols = np.stack(
+        [
+            np.ones(S.n),
+            S.engagement,
+            S.engagement >= e.engaged_threshold,
+            S.engagement < e.disengaged_threshold,
+            S.control,
+            _autonomy(S.control, F.involvement[S.firm]),
+            S.knowledge.mean(axis=1),
+            S.skill,
+            served > 0,
+            t.overload * (served > 0),
+        ]
+    )
+    sums = np.add.reduceat(staff_cols * on, m._firm_starts, axis=1)
+    n_on, eng, hi, lo, control, autonomy, knowledge, skill, busy, over = sums
+    visits, chosen, acc = t.visits, t.chosen, t.accounts
+    # a micro-manager intervenes on each criticism heard, in proportion to style
+    control_work = np.bincount(
+        S.team,
+        weights=ch.self_focus[S.team] * t.delivery.criticism_heard_by_supervisor,
+        minlength=m.n_supervisors,
+    )
+    load = (rev.handled + control_work) / (ch.capacity / ch.cadence)
+    per_sup = np.vstack([rev.delivered, rev.resolved, rev.info_sum, rev.latency_sum, load])
+    sup_delivered, sup_resolved, sup_info, latency, sup_load = np.add.reduceat(
+        per_sup, m._sup_firm_starts, axis=1
+    )
+    direct = t.direct_items
+    delivered = direct + sup_delivered
+    resolved = direct + sup_resolved
+    info = direct * cfg.feedback.direct_clarity + sup_info
+    one = np.ones(K)
+    ratios = {  # name: (numerator, denominator)
+        "engagement_mean": (eng, n_on),
+        "engaged_share": (hi, n_on),
+        "not_engaged_share": (n_on - hi - lo, n_on),
+        "disengaged_share": (lo, n_on),
+        "satisfaction": (np.bincount(chosen, weights=t.satisfaction, minlength=K), visits),
+        "nps": (100.0 * t.net_promoters, visits),
+        "quality": (np.bincount(chosen, weights=t.quality, minlength=K), visits),
+        "repeat_visit_rate": (t.retained, visits),
+        "retention": (t.retained, t.returning),
+        "visit_share": (visits, visits.sum() * one),
+        "revenue_share": (acc["revenue"], acc["revenue"].sum() * one),
+        "visits": (visits, one),
+        "returning": (t.returning, one),
+        "revenue": (acc["revenue"], one),
+        "costs": (acc["costs"], one),
+        "profit": (acc["profit"], one),
+        "return_on_sales": (acc["profit"], acc["revenue"]),
+        "turnover_rate": (
+            np.bincount(S.firm[t.quits], minlength=K) * 365.0,
+            t.staff_on_payroll,
+        ),
+        "feedback_items": (t.feedback_items, one),
+        "feedback_direct_share": (direct, t.feedback_items),
+        "feedback_delivered": (delivered, one),
+        "feedback_resolved": (resolved, one),
+        "feedback_latency": (latency, delivered),
+        "feedback_fidelity": (info, resolved),
+        "supervisor_control_load": (sup_load, m.supervisors_per_firm),
+        "control": (control, n_on),
+        "autonomy": (autonomy, n_on),
+        "knowledge": (knowledge, n_on),
+        "skill": (skill, n_on),
+        "overload": (over, busy),
+        "staff_on_duty": (n_on, one),
+        "loyalty_members": (m.member_count, m.customers.n * one),
+        "word_of_mouth": (t.wom, one),
+    }
+    out = np.empty((K, len(METRIC_NAMES)))
+    for j, name in enumerate(METRIC_NAMES):
+        num, den = ratios[name]
+        ok = den > 0
+        np.divide(num, den, out=out[:, j], where=ok)
+        out[~ok, j] = np.nan
+    return out
 
 
 def summarise(daily: pd.DataFrame) -> dict[str, float]:

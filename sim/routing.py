@@ -27,11 +27,16 @@ columns; they read the channel parameters from :func:`channel_parameters`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
 from .config import STRUCTURES, Feedback, Scenario, Supervisor
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def resolve_structure(scenario: Scenario, structure: str | float) -> float:
@@ -417,3 +422,61 @@ def review(
     tally.handled += np.minimum(load, ch.capacity) * reviewing
     queues.clear(slots)
     return tally
+
+
+def give_feedback(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 4 of the day: who speaks up, and which way it goes (direct items are
+    heard now, the rest queue for the supervisor's review)."""
+    cfg, S, F, K = m.config, m.staff, m.firms, m.firms.k
+    fb, cc = cfg.feedback, cfg.customers
+    r_fb = m.streams["feedback"]
+    chosen, surprise = t.chosen, t.surprise
+    n = chosen.size
+    invited = r_fb.random(n) < fb.survey_invitation
+    p_fb = feedback_propensity(
+        surprise,
+        t.member_here,
+        invited,
+        base=cc.feedback_base,
+        surprise_gain=cc.feedback_surprise,
+        member_multiplier=fb.member_feedback_multiplier,
+        survey_response=fb.survey_response,
+    )
+    gives = np.flatnonzero(r_fb.random(n) < p_fb)
+    praise = surprise[gives] >= 0
+    items = FeedbackItems(
+        employee=t.server[gives],
+        need=m.customers.need[t.visitors[gives]],
+        praise=praise,
+        harsh=~praise & (r_fb.random(gives.size) < cc.harshness),
+        direct=r_fb.random(gives.size) < F.direct_share[chosen[gives]],
+    )
+    t.delivery = Delivery.empty(S.n, cc.needs)
+    route_items(
+        items,
+        t.day,
+        m.queues,
+        t.delivery,
+        clarity=fb.direct_clarity,
+        gain=cfg.employees.knowledge_gain,
+    )
+    item_firm = chosen[gives]
+    t.feedback_items = np.bincount(item_firm, minlength=K).astype(float)
+    t.direct_items = np.bincount(item_firm, weights=items.direct, minlength=K)
+
+
+def reviews(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 6 of the day: supervisors whose review falls today pass on, drop or coach."""
+    cfg = m.config
+    t.review = review(
+        t.day,
+        m.staff.team,
+        m.team_size,
+        m.review_offset,
+        m.channels,
+        m.queues,
+        t.delivery,
+        m.streams["routing"],
+        gain=cfg.employees.knowledge_gain,
+        team_summary_weight=cfg.feedback.team_summary_weight,
+    )

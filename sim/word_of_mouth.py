@@ -8,8 +8,14 @@ graph as a networkx object for inspection and analysis.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import networkx as nx
 import numpy as np
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def small_world(n: int, degree: int, rewiring: float, rng: np.random.Generator):
@@ -76,3 +82,21 @@ def spread(
     np.add.at(attitude, cell, message[owner])
     attitude[cell] = np.clip(attitude[cell], 0.0, 1.0)
     return int(listeners.size)
+
+
+def talk(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 5 of the day: surprised customers talk to their contacts, promoters refer."""
+    wm = m.config.word_of_mouth
+    r_wm = m.streams["word_of_mouth"]
+    surprise, promoter = t.surprise, t.promoter
+    n = surprise.size
+    loud = np.abs(surprise) > wm.threshold
+    talks = loud & (r_wm.random(n) < wm.talk_probability)
+    refer = promoter & ~talks & (r_wm.random(n) < wm.referral_probability)
+    talkers = np.flatnonzero(talks | refer)
+    message = np.where(surprise[talkers] >= 0, wm.strength, -wm.strength * wm.negativity)
+    message[refer[talkers]] = wm.strength
+    tf = t.chosen[talkers]
+    listeners_per_talker = m.contact_counts[t.visitors[talkers]]
+    spread(m.customers.attitude, *m.contacts, t.visitors[talkers], tf, message)
+    t.wom = np.bincount(tf, weights=listeners_per_talker, minlength=m.firms.k)

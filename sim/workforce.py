@@ -14,7 +14,13 @@ laid off: a firm shrinks by attrition.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def learn_skill(skill: np.ndarray, rate: float, mastery: np.ndarray | float = 1.0) -> np.ndarray:
@@ -76,3 +82,40 @@ def staffing(
         else:
             pending = np.flatnonzero((firm == f) & is_open)[::-1][: -gap[f]]
             is_open[pending] = False
+
+
+def turnover(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 8 of the day: quits, staffing toward the demand forecast, vacancies, hires."""
+    cfg, S, F, K, day = m.config, m.staff, m.firms, m.firms.k, t.day
+    wf = cfg.workforce
+    on = S.on_duty
+    hazard = quit_hazard(
+        S.engagement,
+        wf.base_quit_rate,
+        wf.disengagement_quit_factor,
+        wf.labour_market_tightness,
+        S.tenure,
+        wf.newcomer_quit_excess,
+        wf.settling_days,
+    )
+    t.quits = quits = np.flatnonzero(on & (m.streams["turnover"].random(S.n) < hazard))
+    t.staff_on_payroll = np.bincount(S.firm[on], minlength=K).astype(float)
+    S.leave(quits, day, wf.hiring_delay_days)
+    m.demand += (t.visits - m.demand) / F.staffing_horizon
+    staffing(
+        S.firm,
+        S.on_duty,
+        S.open,
+        S.vacant_until,
+        staffing_target(m.demand, cfg.service.capacity, F.target_load, m.slot_pool),
+        day,
+        wf.hiring_delay_days,
+    )
+    t.hires = hires = np.flatnonzero(S.open & (S.vacant_until <= day))
+    if quits.size:
+        m.queues.clear(quits)
+    if hires.size:
+        S.hire(hires, cfg, m.streams["hiring"])
+    if quits.size or hires.size:
+        m._refresh_rosters()
+        m.team_size = np.bincount(S.team, weights=S.on_duty, minlength=m.n_supervisors)
