@@ -207,13 +207,9 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
         "loyalty_members": (m.member_count, m.customers.n * one),
         "word_of_mouth": (t.wom, one),
     }
-    out = np.empty((K, len(METRIC_NAMES)))
-    for j, name in enumerate(METRIC_NAMES):
-        num, den = ratios[name]
-        ok = den > 0
-        np.divide(num, den, out=out[:, j], where=ok)
-        out[~ok, j] = np.nan
-    return out
+    num = np.array([ratios[name][0] for name in METRIC_NAMES])
+    den = np.array([ratios[name][1] for name in METRIC_NAMES])
+    return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0).T
 
 
 def summarise(daily: pd.DataFrame) -> dict[str, float]:
