@@ -15,8 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from . import choice, engagement
+from numba import njit
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -148,79 +147,114 @@ def serve(m: ServiceProfitChainModel, t: Today) -> None:
 
 def encounter(m: ServiceProfitChainModel, t: Today) -> None:
     """Phase 3 of the day: the encounter and how it feels; the customer's relationship
-    (expectation, attitude, rapport, tenure, likelihood to recommend, membership)."""
+    (expectation, attitude, rapport, tenure, likelihood to recommend, membership).
+    One compiled pass over the visits (:func:`visit`); its draws are taken here, from
+    the same streams in the same order as the vectorised mechanisms would."""
     cfg, C, S, F, K = m.config, m.customers, m.staff, m.firms, m.firms.k
     cc, sv = cfg.customers, cfg.service
-    visitors, chosen, prev, server, same = t.visitors, t.chosen, t.prev, t.server, t.same
-    n = visitors.size
-    need = C.need[visitors]
-    rapport_now = np.where(same, C.rapport[visitors], 0.0)
-    effort = engagement.effort(
-        S.engagement[server],
-        S.sting[server],
-        prev == chosen,
-        self_attention=cfg.feedback.self_attention,
-        bonus_shift=m.bonus_shift[chosen],
-    )
-    t.quality = quality = encounter_quality(
-        S.skill[server],
-        S.knowledge[server, need],
-        effort,
-        rapport_now,
-        t.overload[server],
-        m.streams["service"].normal(0.0, sv.noise, t.seekers.size)[t.buys],
-        weight_skill=sv.weight_skill,
-        weight_knowledge=sv.weight_knowledge,
-        weight_effort=sv.weight_effort,
-        weight_rapport=sv.weight_rapport,
-        overload_penalty=sv.overload_penalty,
-    )
-    satisfaction, t.surprise = disconfirmation_satisfaction(
-        quality,
-        C.expectation[visitors],
-        cc.disconfirmation_weight,
-        cc.negative_disconfirmation_ratio,
-    )
-    t.satisfaction = satisfaction
-    C.expectation[visitors] = adapt(
-        C.expectation[visitors],
-        quality,
-        expectation_rate(C.visits[visitors], cc.expectation_adaptation),
-    )
-    C.attitude[chosen, visitors] = adapt(
-        C.attitude[chosen, visitors], satisfaction, cc.attitude_learning
-    )
-    t.repeat = repeat = prev == chosen
-    t.repeat_served = np.bincount(server, weights=repeat, minlength=S.n)
-    gain = m.rapport_gain[chosen]
-    C.rapport[visitors] = grow_rapport(C.rapport[visitors], same, gain)
-    C.own_employee[visitors] = server
-    C.own_generation[visitors] = S.generation[server]
-    C.last_firm[visitors] = chosen
-    # the relationship: tenure, satisfaction over its visits, likelihood to recommend
-    tenure = np.where(repeat, C.tenure[visitors] + 1, 1)
-    C.tenure[visitors] = tenure
-    relationship = np.where(
-        repeat,
-        adapt(C.satisfaction[visitors], satisfaction, cc.attitude_learning),
-        satisfaction,
-    )
-    C.satisfaction[visitors] = relationship
-    recommend = likelihood_to_recommend(relationship, cc.recommend_midpoint, cc.recommend_slope)
-    C.recommend[visitors] = recommend
-    C.visits[visitors] += 1
-    joined = choice.enrol_members(
-        C.member, visitors, chosen, F.loyalty_join, m.streams["loyalty"].random(n)
-    )
-    m.member_count += np.bincount(joined, minlength=K)
-    # long-standing customers spend more and cost less to serve (Reichheld & Sasser)
-    maturity = choice.relationship_maturity(tenure, cc.tenure_visits)
-    spend = 1.0 + cc.tenure_spend_gain * maturity
-    t.promoter = promoter = recommend >= 9
-    detractor = recommend <= 6
-    t.visits = np.bincount(chosen, minlength=K).astype(float)
-    t.retained = np.bincount(chosen[repeat], minlength=K).astype(float)
-    t.sales = np.bincount(chosen, weights=spend, minlength=K)
-    t.member_sales = np.bincount(chosen, weights=spend * t.member_here, minlength=K)
-    t.serve_units = np.bincount(chosen, weights=1.0 - cc.tenure_cost_saving * maturity, minlength=K)
-    t.net_promoters = np.bincount(chosen, weights=promoter.astype(float) - detractor, minlength=K)
+    n = t.visitors.size
+    noise = m.streams["service"].normal(0.0, sv.noise, t.seekers.size)[t.buys]
+    u_join = m.streams["loyalty"].random(n)
+    t.quality, t.satisfaction, t.surprise = np.empty(n), np.empty(n), np.empty(n)
+    t.repeat, t.promoter = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    t.repeat_served = np.zeros(S.n)
+    per_firm = np.zeros((7, K))  # visits, retained, sales, member sales, serve units, NPS, joins
+    _visits(
+        t.visitors, t.chosen, t.prev, t.server, t.same, t.member_here, noise, u_join,
+        C.need, C.rapport, C.expectation, C.visits, C.attitude, C.own_employee,
+        C.own_generation, C.last_firm, C.tenure, C.satisfaction, C.recommend, C.member,
+        S.engagement, S.sting, S.skill, S.knowledge, S.generation, t.overload,
+        m.bonus_shift, m.rapport_gain, F.loyalty_join,
+        np.array([
+            cfg.feedback.self_attention, sv.weight_skill, sv.weight_knowledge,
+            sv.weight_effort, sv.weight_rapport, sv.overload_penalty,
+            cc.disconfirmation_weight,
+            cc.disconfirmation_weight * cc.negative_disconfirmation_ratio,
+            cc.expectation_adaptation, cc.attitude_learning, cc.recommend_midpoint,
+            cc.recommend_slope, cc.tenure_visits, cc.tenure_spend_gain, cc.tenure_cost_saving,
+        ]),
+        t.quality, t.satisfaction, t.surprise, t.repeat, t.repeat_served, t.promoter, per_firm,
+    )  # fmt: skip
+    t.visits, t.retained, t.sales, t.member_sales, t.serve_units, t.net_promoters = per_firm[:6]
+    m.member_count += per_firm[6]
+
+
+@njit(cache=True)
+def clip(x: float, lo: float, hi: float) -> float:
+    """``np.clip`` of one number, to the bit (NaN passes through, -0.0 becomes lo)."""
+    if x != x:
+        return x
+    x = x if x > lo else lo
+    return x if x < hi else hi
+
+
+@njit(cache=True)
+def _visits(
+    visitors, chosen, prev, server, same, member_here, noise, u_join,
+    need, rapport, expectation, visits, attitude, own_employee, own_generation, last_firm,
+    tenure, satisfaction, recommend, member,
+    engagement_, sting, skill, knowledge, generation, overload,
+    bonus_shift, rapport_gain, join_probability,
+    par, quality, satisfaction_, surprise_, repeat_, repeat_served, promoter_, per_firm,
+):  # fmt: skip
+    """Each visit in turn: the encounter, how it feels, and the relationship after it
+    (the per-visit forms of the functions above, operation for operation)."""
+    self_attention, ws, wk, we, wr, op = par[0], par[1], par[2], par[3], par[4], par[5]
+    pleased_weight, hurt_weight, expectation_floor, learning = par[6], par[7], par[8], par[9]
+    midpoint, slope, tenure_visits, spend_gain, cost_saving = (
+        par[10], par[11], par[12], par[13], par[14]
+    )  # fmt: skip
+    for i in range(visitors.size):
+        c, k, e = visitors[i], chosen[i], server[i]
+        regular = prev[i] == k
+        # effort (engagement.effort): engagement less attention drawn to the self,
+        # tilted toward regulars by a repeat-business bonus
+        focus = np.exp(-self_attention * sting[e])
+        tilt = 1.0 + bonus_shift[k] if regular else 1.0 - bonus_shift[k]
+        effort = clip(engagement_[e] * focus * tilt, 0.0, 1.0)
+        rapport_now = rapport[c] if same[i] else 0.0
+        q = clip(
+            ws * skill[e]
+            + wk * knowledge[e, need[c]]
+            + we * effort
+            + wr * rapport_now
+            - op * overload[e]
+            + noise[i],
+            0.0,
+            1.0,
+        )
+        s = q - expectation[c]
+        sat = clip(q + (hurt_weight if s < 0 else pleased_weight) * s, 0.0, 1.0)
+        quality[i], satisfaction_[i], surprise_[i] = q, sat, s
+        rate = 1.0 / (visits[c] + 1.0)
+        rate = expectation_floor if expectation_floor >= rate else rate
+        expectation[c] = expectation[c] + rate * (q - expectation[c])
+        attitude[k, c] = attitude[k, c] + learning * (sat - attitude[k, c])
+        repeat_[i] = regular
+        repeat_served[e] += 1.0 if regular else 0.0
+        gain = rapport_gain[k]
+        rapport[c] = rapport[c] + gain * (1.0 - rapport[c]) if same[i] else gain
+        own_employee[c] = e
+        own_generation[c] = generation[e]
+        last_firm[c] = k
+        ten = tenure[c] + 1 if regular else 1
+        tenure[c] = ten
+        rel = satisfaction[c] + learning * (sat - satisfaction[c]) if regular else sat
+        satisfaction[c] = rel
+        z = clip(slope * (rel - midpoint), -50.0, 50.0)
+        rec = np.int64(np.rint(10.0 / (1.0 + np.exp(-z))))
+        recommend[c] = rec
+        visits[c] += 1
+        if not member[k, c] and u_join[i] < join_probability[k]:
+            member[k, c] = True
+            per_firm[6, k] += 1.0
+        # long-standing customers spend more and cost less to serve (Reichheld & Sasser)
+        maturity = 1.0 - np.exp(-max(ten - 1, 0) / tenure_visits)
+        spend = 1.0 + spend_gain * maturity
+        promoter_[i] = rec >= 9
+        per_firm[0, k] += 1.0
+        per_firm[1, k] += 1.0 if regular else 0.0
+        per_firm[2, k] += spend
+        per_firm[3, k] += spend * (1.0 if member_here[i] else 0.0)
+        per_firm[4, k] += 1.0 - cost_saving * maturity
+        per_firm[5, k] += (1.0 if rec >= 9 else 0.0) - (1.0 if rec <= 6 else 0.0)
