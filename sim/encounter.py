@@ -36,18 +36,29 @@ def assign_servers(
     with ``match_probability`` (customer focus, loyalty programme); everyone else
     gets a random employee on duty (who may by chance be their own).
     """
-    n = chosen.size
-    u = rng.random(n)
-    matched = own_valid & (u < match_probability)
-    server = np.where(matched, own, -1)
-    need = np.flatnonzero(~matched)
-    firms_needing = chosen[need]
-    for k, staff in enumerate(on_duty_by_firm):
-        rows = need[firms_needing == k]
-        if rows.size:
-            server[rows] = staff[rng.integers(0, staff.size, size=rows.size)]
-    same = own_valid & (server == own)
+    sizes = np.array([r.size for r in on_duty_by_firm], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    staff = np.concatenate([np.asarray(r, dtype=np.int64) for r in on_duty_by_firm])
+    server, same = np.empty(chosen.size, dtype=np.int64), np.empty(chosen.size, dtype=bool)
+    _assign(chosen, own, own_valid, match_probability, staff, starts, rng, server, same)
     return server, same
+
+
+@njit(cache=True)
+def _assign(chosen, own, own_valid, match_probability, staff, starts, rng, server, same):
+    """:func:`assign_servers` in one compiled pass; the draws in the vectorised order
+    (every visit's uniform first, then the random picks firm by firm)."""
+    n = chosen.size
+    for i in range(n):
+        matched = rng.random() < match_probability[i]
+        server[i] = own[i] if own_valid[i] and matched else -1
+    for k in range(starts.size - 1):
+        size = starts[k + 1] - starts[k]
+        for i in range(n):
+            if server[i] < 0 and chosen[i] == k:
+                server[i] = staff[starts[k] + rng.integers(0, size)]
+    for i in range(n):
+        same[i] = own_valid[i] and server[i] == own[i]
 
 
 def workload(server: np.ndarray, n_slots: int, capacity: float) -> tuple[np.ndarray, np.ndarray]:
@@ -126,23 +137,40 @@ def grow_rapport(rapport: np.ndarray, same: np.ndarray, gain: np.ndarray | float
 def serve(m: ServiceProfitChainModel, t: Today) -> None:
     """Phase 2 of the day: who serves each visit, and each employee's load."""
     C, S, F = m.customers, m.staff, m.firms
-    visitors, chosen = t.visitors, t.chosen
-    own = C.own_employee[visitors]
-    has_own = own >= 0
-    own_c = np.where(has_own, own, 0)
-    own_valid = (
-        has_own
-        & S.on_duty[own_c]
-        & (S.generation[own_c] == C.own_generation[visitors])
-        & (S.firm[own_c] == chosen)
-    )
-    t.member_here = member_here = C.member[chosen, visitors]
-    match_p = np.minimum(1.0, F.customer_focus[chosen] + F.loyalty_matching[chosen] * member_here)
-    t.server, t.same = assign_servers(
-        chosen, own, own_valid, match_p, m.rosters, m.streams["assignment"]
-    )
+    n = t.visitors.size
+    own, own_valid = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
+    t.member_here, match_p = np.empty(n, dtype=bool), np.empty(n)
+    _own_employee(
+        t.visitors, t.chosen, C.own_employee, C.own_generation, C.member,
+        S.on_duty, S.generation, S.firm, F.customer_focus, F.loyalty_matching,
+        own, own_valid, t.member_here, match_p,
+    )  # fmt: skip
+    t.server, t.same = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
+    _assign(
+        t.chosen, own, own_valid, match_p, m.roster_slots, m.roster_starts,
+        m.streams["assignment"], t.server, t.same,
+    )  # fmt: skip
     t.served, t.overload = workload(t.server, S.n, m.config.service.capacity)
     S.served_today = t.served
+
+
+@njit(cache=True)
+def _own_employee(
+    visitors, chosen, own_employee, own_generation, member, on_duty, generation, firm,
+    customer_focus, loyalty_matching, own, own_valid, member_here, match_probability,
+):  # fmt: skip
+    """Each visitor's own employee, whether that person still holds the slot and is on
+    duty at the chosen firm, and the chance of being matched with them."""
+    for i in range(visitors.size):
+        c, k = visitors[i], chosen[i]
+        e = own_employee[c]
+        own[i] = e
+        own_valid[i] = (
+            e >= 0 and on_duty[e] and generation[e] == own_generation[c] and firm[e] == k
+        )
+        member_here[i] = member[k, c]
+        p = customer_focus[k] + loyalty_matching[k] * (1.0 if member[k, c] else 0.0)
+        match_probability[i] = 1.0 if 1.0 <= p else p
 
 
 def encounter(m: ServiceProfitChainModel, t: Today) -> None:

@@ -176,6 +176,10 @@ class ServiceProfitChainModel(mesa.Model):
     def _refresh_rosters(self) -> None:
         s = self.staff
         self.rosters = [np.flatnonzero(s.on_duty & (s.firm == k)) for k in range(self.firms.k)]
+        # the same, flat for the compiled passes: firm k's staff on duty are
+        # roster_slots[roster_starts[k]:roster_starts[k + 1]]
+        self.roster_slots = np.concatenate(self.rosters)
+        self.roster_starts = np.concatenate([[0], np.cumsum([r.size for r in self.rosters])])
         self.open_firms = np.array([r.size > 0 for r in self.rosters])
 
     @property
