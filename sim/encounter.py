@@ -165,9 +165,7 @@ def _own_employee(
         c, k = visitors[i], chosen[i]
         e = own_employee[c]
         own[i] = e
-        own_valid[i] = (
-            e >= 0 and on_duty[e] and generation[e] == own_generation[c] and firm[e] == k
-        )
+        own_valid[i] = e >= 0 and on_duty[e] and generation[e] == own_generation[c] and firm[e] == k
         member_here[i] = member[k, c]
         p = customer_focus[k] + loyalty_matching[k] * (1.0 if member[k, c] else 0.0)
         match_probability[i] = 1.0 if 1.0 <= p else p
