@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from .engagement import autonomy as _autonomy
 
@@ -134,24 +135,12 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
     S, F, K, ch, cfg = m.staff, m.firms, m.firms.k, m.channels, m.config
     on, e = S.on_duty, cfg.employees
     served, rev = t.served, t.review
-    # per-firm sums over staff on duty; staff are stored firm by firm, so these are
-    # segment sums (np.add.reduceat), with no BLAS threads competing with other runs
-    staff_cols = np.stack(
-        [
-            np.ones(S.n),
-            S.engagement,
-            S.engagement >= e.engaged_threshold,
-            S.engagement < e.disengaged_threshold,
-            S.control,
-            _autonomy(S.control, F.involvement[S.firm]),
-            S.knowledge.mean(axis=1),
-            S.skill,
-            served > 0,
-            t.overload * (served > 0),
-        ]
-    )
-    sums = np.add.reduceat(staff_cols * on, m._firm_starts, axis=1)
-    n_on, eng, hi, lo, control, autonomy, knowledge, skill, busy, over = sums
+    # per-firm sums over staff on duty (staff are stored firm by firm: segment sums)
+    n_on, eng, hi, lo, control, autonomy, knowledge, skill, busy, over = _staff_sums(
+        S.engagement, e.engaged_threshold, e.disengaged_threshold, S.control,
+        _autonomy(S.control, F.involvement[S.firm]), S.knowledge, S.skill, served,
+        t.overload, on, m._firm_starts,
+    )  # fmt: skip
     visits, chosen, acc = t.visits, t.chosen, t.accounts
     # a micro-manager intervenes on each criticism heard, in proportion to style
     control_work = np.bincount(
@@ -161,8 +150,8 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
     )
     load = (rev.handled + control_work) / (ch.capacity / ch.cadence)
     per_sup = np.vstack([rev.delivered, rev.resolved, rev.info_sum, rev.latency_sum, load])
-    sup_delivered, sup_resolved, sup_info, latency, sup_load = np.add.reduceat(
-        per_sup, m._sup_firm_starts, axis=1
+    sup_delivered, sup_resolved, sup_info, latency, sup_load = segment_sums(
+        per_sup, m._sup_firm_starts
     )
     direct = t.direct_items
     delivered = direct + sup_delivered
@@ -210,6 +199,72 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
     num = np.array([ratios[name][0] for name in METRIC_NAMES])
     den = np.array([ratios[name][1] for name in METRIC_NAMES])
     return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0).T
+
+
+@njit(cache=True)
+def _pairwise_sum(a, start, n):
+    """numpy's pairwise summation of ``a[start:start + n]`` (what its add reductions do
+    over contiguous data), to the bit: blocks of 8 running sums up to 128 items."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    if n <= 128:
+        r = a[start : start + 8].copy()
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                r[j] += a[start + i + j]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n:
+            res += a[start + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(a, start, half) + _pairwise_sum(a, start + half, n - half)
+
+
+@njit(cache=True)
+def segment_sums(rows, starts):
+    """``np.add.reduceat(rows, starts, axis=1)`` of a 2-D array, to the bit: each
+    segment is its first item plus the pairwise sum of the rest."""
+    n_rows, n = rows.shape
+    out = np.empty((n_rows, starts.size))
+    for r in range(n_rows):
+        row = rows[r]
+        for j in range(starts.size):
+            s = starts[j]
+            e = starts[j + 1] if j + 1 < starts.size else n
+            out[r, j] = row[s] + _pairwise_sum(row, s + 1, e - s - 1) if e > s else row[s]
+    return out
+
+
+@njit(cache=True)
+def _staff_sums(
+    engagement, engaged, disengaged, control, autonomy, knowledge, skill, served, overload,
+    on, starts,
+):  # fmt: skip
+    """Per-firm sums over staff on duty of: 1, engagement, engaged, actively disengaged,
+    control, autonomy, mean knowledge, skill, serving today, overload of those serving."""
+    n, needs = knowledge.shape
+    cols = np.empty((10, n))
+    for e in range(n):
+        w = 1.0 if on[e] else 0.0
+        busy = 1.0 if served[e] > 0 else 0.0
+        cols[0, e] = w
+        cols[1, e] = engagement[e] * w
+        cols[2, e] = (1.0 if engagement[e] >= engaged else 0.0) * w
+        cols[3, e] = (1.0 if engagement[e] < disengaged else 0.0) * w
+        cols[4, e] = control[e] * w
+        cols[5, e] = autonomy[e] * w
+        cols[6, e] = (0.0 + _pairwise_sum(knowledge[e], 0, needs)) / needs * w
+        cols[7, e] = skill[e] * w
+        cols[8, e] = busy * w
+        cols[9, e] = overload[e] * busy * w
+    return segment_sums(cols, starts)
 
 
 def summarise(daily: pd.DataFrame) -> dict[str, float]:
