@@ -202,29 +202,68 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
 
 
 @njit(cache=True)
-def _pairwise_sum(a, start, n):
-    """numpy's pairwise summation of ``a[start:start + n]`` (what its add reductions do
-    over contiguous data), to the bit: blocks of 8 running sums up to 128 items."""
+def _pairwise_block(a, start, n):
+    """numpy's pairwise summation of up to 128 items: below 8 in turn, else 8 running
+    sums combined as a tree, then the remainder in turn."""
     if n < 8:
         res = 0.0
         for i in range(n):
             res += a[start + i]
         return res
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+    i = start + 8
+    stop = start + n - n % 8
+    while i < stop:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < start + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a, start, n):
+    """numpy's pairwise summation of ``a[start:start + n]`` (what its add reductions do
+    over contiguous data), to the bit: above 128 items, the two halves (the first a
+    multiple of 8) summed alike and added. The halving runs on an explicit stack:
+    numba's on-disk cache does not reload recursive functions safely."""
     if n <= 128:
-        r = a[start : start + 8].copy()
-        i = 8
-        while i < n - n % 8:
-            for j in range(8):
-                r[j] += a[start + i + j]
-            i += 8
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            res += a[start + i]
-            i += 1
-        return res
-    half = n // 2
-    half -= half % 8
-    return _pairwise_sum(a, start, half) + _pairwise_sum(a, start + half, n - half)
+        return _pairwise_block(a, start, n)
+    starts, sizes = np.empty(64, np.int64), np.empty(64, np.int64)
+    phase, left = np.zeros(64, np.int64), np.empty(64)
+    depth, value = 0, 0.0
+    starts[0], sizes[0] = start, n
+    while True:
+        half = sizes[depth] // 2
+        half -= half % 8
+        if phase[depth] == 0:  # the first half
+            phase[depth] = 1
+            s, m = starts[depth], half
+        elif phase[depth] == 1:  # the first half's sum is in value; the second half
+            left[depth] = value
+            phase[depth] = 2
+            s, m = starts[depth] + half, sizes[depth] - half
+        else:  # both halves summed
+            value = left[depth] + value
+            if depth == 0:
+                return value
+            depth -= 1
+            continue
+        if m <= 128:
+            value = _pairwise_block(a, s, m)
+        else:
+            depth += 1
+            starts[depth], sizes[depth], phase[depth] = s, m, 0
 
 
 @njit(cache=True)
