@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
+from numba import njit
 
 from .config import STRUCTURES, Feedback, Scenario, Supervisor
 
@@ -306,30 +307,68 @@ def route_items(
     The supervisor hears every item (criticism feeds a micro-manager's control).
     Returns (items delivered now, information delivered now).
     """
-    n_slots, n_needs = queues.need.shape
-    e, d = items.employee, items.direct
-    crit = ~items.praise
-    out.criticism_heard_by_supervisor += np.bincount(e[crit], minlength=n_slots)
+    q = queues
+    _route(
+        items.employee, items.need, items.praise, items.harsh, items.direct, float(day),
+        float(np.log1p(-gain * clarity)), out.log_keep, out.recognition, out.meaning,
+        out.growth, out.sting, out.criticism_heard_by_supervisor, q.praise, q.criticism,
+        q.harsh, q.need, q.arrival_sum, q.copies, q.copies_harsh, q.copies_need,
+    )  # fmt: skip
+    direct = int(items.direct.sum())
+    return direct, float(direct) * clarity
 
-    ed, nd = e[d], items.need[d]
-    out.log_keep += need_counts(ed, nd, n_slots, n_needs) * np.log1p(-gain * clarity)
-    out.recognition += np.bincount(ed, weights=items.praise[d], minlength=n_slots)
-    out.meaning += np.bincount(ed, minlength=n_slots)
-    harsh_d = items.harsh[d]
-    out.sting += np.bincount(ed, weights=harsh_d, minlength=n_slots)
-    out.growth += np.bincount(ed, weights=crit[d] & ~harsh_d, minlength=n_slots)
-    queues.copies += np.bincount(ed, minlength=n_slots)
-    queues.copies_harsh += np.bincount(ed, weights=harsh_d, minlength=n_slots)
-    queues.copies_need += need_counts(ed, nd, n_slots, n_needs)
 
-    q = ~d
-    eq = e[q]
-    queues.praise += np.bincount(eq, weights=items.praise[q], minlength=n_slots).astype(np.int64)
-    queues.criticism += np.bincount(eq, weights=crit[q], minlength=n_slots).astype(np.int64)
-    queues.harsh += np.bincount(eq, weights=items.harsh[q], minlength=n_slots).astype(np.int64)
-    queues.need += need_counts(eq, items.need[q], n_slots, n_needs)
-    queues.arrival_sum += np.bincount(eq, minlength=n_slots) * float(day)
-    return int(d.sum()), float(d.sum()) * clarity
+@njit(cache=True)
+def _route(
+    employee, need, praise, harsh, direct, day, log_item, log_keep, recognition, meaning,
+    growth, sting, heard, q_praise, q_criticism, q_harsh, q_need, q_arrival, copies,
+    copies_harsh, copies_need,
+):  # fmt: skip
+    """:func:`route_items` in one pass over the items: each slot's counts first, then
+    added to the tallies and queues (count x per-item value, as the vectorised form)."""
+    n_slots, n_needs = q_need.shape
+    heard_now = np.zeros(n_slots)
+    d_count, d_praise, d_harsh, d_task = (
+        np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots)
+    )  # fmt: skip
+    q_count, q_p, q_c, q_h = (
+        np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots)
+    )  # fmt: skip
+    d_need, q_need_now = np.zeros((n_slots, n_needs)), np.zeros((n_slots, n_needs))
+    for i in range(employee.size):
+        e, crit = employee[i], not praise[i]
+        if crit:
+            heard_now[e] += 1.0
+        if direct[i]:
+            d_count[e] += 1.0
+            d_need[e, need[i]] += 1.0
+            d_praise[e] += 1.0 if praise[i] else 0.0
+            d_harsh[e] += 1.0 if harsh[i] else 0.0
+            d_task[e] += 1.0 if crit and not harsh[i] else 0.0
+        else:
+            q_count[e] += 1.0
+            q_need_now[e, need[i]] += 1.0
+            q_p[e] += 1.0 if praise[i] else 0.0
+            q_c[e] += 1.0 if crit else 0.0
+            q_h[e] += 1.0 if harsh[i] else 0.0
+    for e in range(n_slots):
+        heard[e] += heard_now[e]
+        for j in range(n_needs):
+            log_keep[e, j] += d_need[e, j] * log_item
+        recognition[e] += d_praise[e]
+        meaning[e] += d_count[e]
+        sting[e] += d_harsh[e]
+        growth[e] += d_task[e]
+        copies[e] += d_count[e]
+        copies_harsh[e] += d_harsh[e]
+        for j in range(n_needs):
+            copies_need[e, j] += d_need[e, j]
+        q_praise[e] += np.int64(q_p[e])
+        q_criticism[e] += np.int64(q_c[e])
+        q_harsh[e] += np.int64(q_h[e])
+        for j in range(n_needs):
+            q_need[e, j] += q_need_now[e, j]
+        q_arrival[e] += q_count[e] * day
 
 
 @dataclass
