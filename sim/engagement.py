@@ -26,9 +26,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
-from . import workforce
 from .config import Engagement
+from .encounter import clip
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -145,46 +146,78 @@ def engagement_categories(
 def learn_and_engage(m: ServiceProfitChainModel, t: Today) -> None:
     """Phase 7 of the day: employees learn from what they heard and from a role model,
     supervisory control follows the criticism the supervisor heard, the feedback traces
-    fade in today's, and engagement moves toward its JD-R target."""
-    cfg, S, F, ch, delivery = m.config, m.staff, m.firms, m.channels, t.delivery
-    em, w = cfg.employees, cfg.engagement
-    decay = em.trace_decay
-    on = S.on_duty
-    role = F.role_model[S.firm] * em.observation_learning
-    # attention drawn to the self by recent blame is attention not spent on the task:
-    # less is learnt from what is heard (Kluger & DeNisi 1996)
-    focus = task_focus(S.sting, cfg.feedback.self_attention)
-    S.knowledge = workforce.update_knowledge(
-        S.knowledge, delivery.log_keep * focus[:, None], em.knowledge_decay, role
-    )
-    S.skill[on] = workforce.learn_skill(S.skill[on], em.learning_rate, S.mastery[on])
-    S.tenure[on] += 1
-    sup_style = ch.self_focus[S.team]
-    S.control = np.clip(
-        S.control
-        + decay * (sup_style - S.control)
-        + ch.control_sensitivity[S.team] * delivery.criticism_heard_by_supervisor,
-        0.0,
-        1.0,
-    )
-    S.recognition = fade(S.recognition, delivery.recognition, decay)
-    S.meaning = fade(S.meaning, delivery.meaning, decay)
-    S.growth = fade(S.growth, delivery.growth, decay)
-    S.sting = np.maximum(fade(S.sting, delivery.sting, decay) - decay * delivery.sting_repair, 0.0)
-    m.queues.fade(decay)
-    bonus = F.repeat_bonus[S.firm] * t.repeat_served
-    S.reward = fade(
-        S.reward,
-        np.divide(bonus, F.wage[S.firm], out=np.zeros(S.n), where=F.wage[S.firm] > 0),
-        decay,
-    )
+    fade in today's, and engagement moves toward its JD-R target (:func:`jdr_target`,
+    from the job as :meth:`~sim.model.ServiceProfitChainModel.job_inputs` reads it)."""
+    cfg, S, F, ch, d = m.config, m.staff, m.firms, m.channels, t.delivery
+    em = cfg.employees
+    before = S.knowledge, S.control, S.recognition, S.meaning, S.growth, S.sting, S.reward
+    after = tuple(np.empty_like(x) for x in before)
+    _learn(
+        *before, S.skill, S.mastery, S.tenure, S.on_duty,
+        F.role_model[S.firm] * em.observation_learning, ch.self_focus[S.team],
+        ch.control_sensitivity[S.team], F.repeat_bonus[S.firm], F.wage[S.firm],
+        t.repeat_served, d.log_keep, d.criticism_heard_by_supervisor, d.recognition,
+        d.meaning, d.growth, d.sting, d.sting_repair, m.queues.copies_harsh,
+        cfg.feedback.self_attention, em.knowledge_decay, em.learning_rate, em.trace_decay,
+        *after,
+    )  # fmt: skip
+    S.knowledge, S.control, S.recognition, S.meaning, S.growth, S.sting, S.reward = after
     target = jdr_target(
-        w,
+        cfg.engagement,
         disposition=S.disposition,
         sensitivity=S.sensitivity,
         **m.job_inputs(t.overload),
     )
     shock = m.streams["engagement"].normal(0.0, em.engagement_noise, S.n)
-    S.engagement = np.where(
-        on, move_toward(S.engagement, target, em.engagement_rate, shock), S.engagement
-    )
+    S.engagement = _engage(S.engagement, target, em.engagement_rate, shock, S.on_duty)
+
+
+@njit(cache=True)
+def _learn(
+    knowledge, control, recognition, meaning, growth, sting, reward,
+    skill, mastery, tenure, on, observation, style, control_sensitivity,
+    repeat_bonus, wage, repeat_served, log_keep, heard, recognition_now, meaning_now,
+    growth_now, sting_now, sting_repair, copies_harsh,
+    self_attention, knowledge_decay, learning_rate, decay,
+    knowledge_out, control_out, recognition_out, meaning_out, growth_out, sting_out,
+    reward_out,
+):  # fmt: skip
+    """Each slot in turn: knowledge from what was heard (less what attention drawn to the
+    self lets in; Kluger & DeNisi 1996), by example and drift (workforce.update_knowledge),
+    skill along its curve (workforce.learn_skill), control toward the supervisor's style
+    plus the criticism they heard, and the feedback traces (:func:`fade`), operation for
+    operation as the vectorised forms."""
+    n, needs = knowledge.shape
+    for e in range(n):
+        focus = np.exp(-self_attention * sting[e])  # task_focus
+        for j in range(needs):
+            k = 1.0 - (1.0 - knowledge[e, j]) * np.exp(log_keep[e, j] * focus)
+            k = k + observation[e] * (1.0 - k)
+            knowledge_out[e, j] = k * (1.0 - knowledge_decay)
+        if on[e]:
+            skill[e] = skill[e] + learning_rate * (mastery[e] - skill[e])
+            tenure[e] += 1
+        control_out[e] = clip(
+            control[e] + decay * (style[e] - control[e]) + control_sensitivity[e] * heard[e],
+            0.0,
+            1.0,
+        )
+        recognition_out[e] = (1.0 - decay) * recognition[e] + decay * recognition_now[e]
+        meaning_out[e] = (1.0 - decay) * meaning[e] + decay * meaning_now[e]
+        growth_out[e] = (1.0 - decay) * growth[e] + decay * growth_now[e]
+        x = (1.0 - decay) * sting[e] + decay * sting_now[e] - decay * sting_repair[e]
+        sting_out[e] = x if x >= 0.0 or x != x else 0.0  # np.maximum(x, 0.0)
+        bonus = repeat_bonus[e] * repeat_served[e]
+        earned = bonus / wage[e] if wage[e] > 0 else 0.0
+        reward_out[e] = (1.0 - decay) * reward[e] + decay * earned
+        copies_harsh[e] *= 1.0 - decay  # Queues.fade
+
+
+@njit(cache=True)
+def _engage(engagement, target, rate, shock, on):
+    """:func:`move_toward` for staff on duty; vacant slots keep their value."""
+    out = np.empty_like(engagement)
+    for e in range(engagement.size):
+        x = engagement[e]
+        out[e] = clip(x + rate * (target[e] - x) + shock[e], 0.0, 1.0) if on[e] else x
+    return out
