@@ -413,54 +413,89 @@ def review(
 
     praise_out = rng.binomial(praise, cover * ch.pass_praise[s])
     crit_out = rng.binomial(crit, cover * ch.pass_criticism[s])
-    passed = praise_out + crit_out
-    frac = np.divide(passed, queued, out=np.zeros(slots.size), where=queued > 0)
-    need_out = queues.need[slots] * frac[:, None]
-    spec = ch.specificity[s]
-    value = ch.relay_value[s]
-    log_item = np.log1p(-gain * value)
-    out.log_keep[slots] += need_out * (spec * log_item)[:, None]
-    dilution = team_summary_weight / np.maximum(team_size[s], 1.0)
-    team_need = np.zeros((n_sups, need_out.shape[1]))
-    np.add.at(team_need, s, need_out * (1 - spec)[:, None])
-    out.log_keep[slots] += team_need[s] * (dilution * log_item)[:, None]
-    team_praise = np.bincount(s, weights=praise_out * (1 - spec), minlength=n_sups)
-    team_crit = np.bincount(s, weights=crit_out * (1 - spec), minlength=n_sups)
-    # the filter decides how personal a relayed criticism is: harsh words pass raw and
-    # amplified in proportion to style, task criticism turns partly into blame; a coach
-    # (style 0) buffers both into task information. A team-level summary blames no one
-    # in particular and is all task information.
-    harsh_share = np.divide(queues.harsh[slots], crit, out=np.zeros(slots.size), where=crit > 0)
-    personal = harsh_share * ch.harsh_sting[s] + (1 - harsh_share) * ch.task_blame[s]
-    out.recognition[slots] += praise_out * spec + team_praise[s] * dilution
-    out.sting[slots] += crit_out * spec * personal
-    out.growth[slots] += crit_out * spec * (1 - np.minimum(personal, 1.0)) + team_crit[s] * dilution
-    # a relayed comment is also a story about the customers served (mediated meaning)
-    team_passed = team_praise + team_crit
-    out.meaning[slots] += ch.relayed_meaning[s] * (passed * spec + team_passed[s] * dilution)
-
-    # after-the-fact coaching of what employees already heard directly
-    repair = ch.coaching_repair[s] * cover
-    out.sting_repair[slots] += repair * queues.copies_harsh[slots]
-    out.growth[slots] += repair * queues.copies_harsh[slots]
-    coach_log = np.log1p(-gain * ch.coaching_value[s])
-    coached = queues.copies_need[slots] * cover[:, None]
-    out.log_keep[slots] += coached * coach_log[:, None]
-
-    arrival = queues.arrival_sum[slots] * frac
-    tally.resolved += np.bincount(s, weights=queued, minlength=n_sups)
-    tally.delivered += np.bincount(s, weights=passed, minlength=n_sups)
-    # clip float round-off: an item reviewed the day it arrived waited exactly 0 days
-    waited = np.maximum(passed * day - arrival, 0.0)
-    tally.latency_sum += np.bincount(s, weights=waited, minlength=n_sups)
-    # information reaching employees through the channel that resolved the item: a
-    # summarised item spreads team_summary_weight of an item over the team. (Coaching
-    # context added later to items heard directly is not counted here.)
-    relayed_info = passed * value * (spec + (1 - spec) * team_summary_weight)
-    tally.info_sum += np.bincount(s, weights=relayed_info, minlength=n_sups)
+    q, c = queues, ch
+    _relay(
+        day, slots, s, praise, crit, praise_out, crit_out, cover, team_size, gain,
+        team_summary_weight, c.specificity, c.relay_value, c.harsh_sting, c.task_blame,
+        c.relayed_meaning, c.coaching_repair, c.coaching_value, q.need, q.harsh,
+        q.arrival_sum, q.copies_harsh, q.copies_need, out.log_keep, out.recognition,
+        out.sting, out.growth, out.meaning, out.sting_repair, tally.resolved,
+        tally.delivered, tally.latency_sum, tally.info_sum,
+    )  # fmt: skip
     tally.handled += np.minimum(load, ch.capacity) * reviewing
     queues.clear(slots)
     return tally
+
+
+@njit(cache=True)
+def _relay(
+    day, slots, sup, praise, crit, praise_out, crit_out, cover, team_size, gain,
+    team_summary_weight, specificity, relay_value, harsh_sting, task_blame, relayed_meaning,
+    coaching_repair, coaching_value, q_need, q_harsh, q_arrival, copies_harsh, copies_need,
+    log_keep, recognition, sting, growth, meaning, sting_repair, resolved, delivered,
+    latency_sum, info_sum,
+):  # fmt: skip
+    """What the reviewed items become, slot by slot (``sup`` is each reviewed slot's
+    supervisor; the passed counts are drawn): knowledge, recognition, growth, sting and
+    meaning relayed to the employee or summarised to the team, after-the-fact coaching,
+    and the supervisors' tallies, operation for operation as the vectorised form."""
+    n, needs = slots.size, q_need.shape[1]
+    n_sups = team_size.size
+    frac, need_out = np.zeros(n), np.empty((n, needs))
+    team_need = np.zeros((n_sups, needs))
+    team_praise, team_crit = np.zeros(n_sups), np.zeros(n_sups)
+    for i in range(n):
+        e, k = slots[i], sup[i]
+        queued = praise[i] + crit[i]
+        if queued > 0:
+            frac[i] = (praise_out[i] + crit_out[i]) / queued
+        spec = specificity[k]
+        log_item = np.log1p(-gain * relay_value[k])
+        for j in range(needs):
+            need_out[i, j] = q_need[e, j] * frac[i]
+            log_keep[e, j] += need_out[i, j] * (spec * log_item)
+            team_need[k, j] += need_out[i, j] * (1 - spec)
+        team_praise[k] += praise_out[i] * (1 - spec)
+        team_crit[k] += crit_out[i] * (1 - spec)
+    for i in range(n):
+        e, k = slots[i], sup[i]
+        spec, value = specificity[k], relay_value[k]
+        log_item = np.log1p(-gain * value)
+        size = team_size[k]
+        dilution = team_summary_weight / (size if size >= 1.0 or size != size else 1.0)
+        for j in range(needs):
+            log_keep[e, j] += team_need[k, j] * (dilution * log_item)
+        # the filter decides how personal a relayed criticism is: harsh words pass raw
+        # and amplified in proportion to style, task criticism turns partly into blame;
+        # a coach (style 0) buffers both into task information. A team-level summary
+        # blames no one in particular and is all task information.
+        harsh_share = q_harsh[e] / crit[i] if crit[i] > 0 else 0.0
+        personal = harsh_share * harsh_sting[k] + (1 - harsh_share) * task_blame[k]
+        capped = personal if personal <= 1.0 or personal != personal else 1.0
+        recognition[e] += praise_out[i] * spec + team_praise[k] * dilution
+        sting[e] += crit_out[i] * spec * personal
+        growth[e] += crit_out[i] * spec * (1 - capped) + team_crit[k] * dilution
+        # a relayed comment is also a story about the customers served (mediated meaning)
+        passed = praise_out[i] + crit_out[i]
+        meaning[e] += relayed_meaning[k] * (
+            passed * spec + (team_praise[k] + team_crit[k]) * dilution
+        )
+        # after-the-fact coaching of what employees already heard directly
+        repair = coaching_repair[k] * cover[i]
+        sting_repair[e] += repair * copies_harsh[e]
+        growth[e] += repair * copies_harsh[e]
+        coach_log = np.log1p(-gain * coaching_value[k])
+        for j in range(needs):
+            log_keep[e, j] += copies_need[e, j] * cover[i] * coach_log
+        resolved[k] += praise[i] + crit[i]
+        delivered[k] += passed
+        # clip float round-off: an item reviewed the day it arrived waited exactly 0 days
+        waited = passed * day - q_arrival[e] * frac[i]
+        latency_sum[k] += waited if waited >= 0.0 or waited != waited else 0.0
+        # information reaching employees through the channel that resolved the item: a
+        # summarised item spreads team_summary_weight of an item over the team. (Coaching
+        # context added later to items heard directly is not counted here.)
+        info_sum[k] += passed * value * (spec + (1 - spec) * team_summary_weight)
 
 
 def give_feedback(m: ServiceProfitChainModel, t: Today) -> None:
