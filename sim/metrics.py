@@ -308,14 +308,21 @@ def _staff_sums(
 
 def summarise(daily: pd.DataFrame) -> dict[str, float]:
     """One number per metric for one firm's daily rows in the measurement window."""
+    return summarise_values(daily[list(METRIC_NAMES)].to_numpy(dtype=float))
+
+
+def summarise_values(values: np.ndarray) -> dict[str, float]:
+    """:func:`summarise` of one firm's daily metrics as a (days x metrics) array, columns
+    in METRIC_NAMES order (numpy only: what a study worker sends back)."""
+    col = {name: values[:, j] for j, name in enumerate(METRIC_NAMES)}
     out: dict[str, float] = {}
     for m in METRICS:
-        x = daily[m.name].to_numpy(dtype=float)
-        if m.name == "return_on_sales":
-            rev = daily["revenue"].sum()
-            out[m.name] = float(daily["profit"].sum() / rev) if rev > 0 else float("nan")
+        x = col[m.name]
+        if m.name == "return_on_sales":  # a ratio of sums (NaN days count as 0)
+            rev = np.nansum(col["revenue"])
+            out[m.name] = float(np.nansum(col["profit"]) / rev) if rev > 0 else float("nan")
         elif m.weight is not None:
-            w = daily[m.weight].to_numpy(dtype=float)
+            w = col[m.weight]
             ok = np.isfinite(x) & (w > 0)
             out[m.name] = float(np.average(x[ok], weights=w[ok])) if ok.any() else float("nan")
         else:
