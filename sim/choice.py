@@ -147,35 +147,32 @@ def choose(m: ServiceProfitChainModel, t: Today) -> None:
     if not m.open_firms.any():
         seekers = seekers[:0]
     u = m.streams["choice"].random(seekers.size)
-    pick = _choose(
+    size = seekers.size
+    t.buys, t.returning = np.empty(size, dtype=bool), np.zeros(K)
+    visitors, chosen, prev = (np.empty(size, dtype=np.int64) for _ in range(3))
+    n = _choose(
         seekers, u, C.attitude, C.last_firm, C.satisfaction, C.member, C.tenure,
         bool(F.loyalty_programme.any()), F.loyalty_utility, F.loyalty_reward * F.price,
-        cc.price_sensitivity * F.price, np.broadcast_to(m.habit, (K,)), m.open_firms,
-        np.array([
-            cc.tolerance, cc.tenure_spend_gain, cc.tenure_visits, cc.price_sensitivity,
-            cc.choice_sensitivity, cc.outside_utility,
-        ]),
+        cc.price_sensitivity * F.price, m.habit, m.open_firms, cc.tolerance,
+        cc.tenure_spend_gain, cc.tenure_visits, cc.price_sensitivity, cc.choice_sensitivity,
+        cc.outside_utility, t.buys, visitors, chosen, prev, t.returning,
     )  # fmt: skip
-    prev_all = C.last_firm[seekers]
-    buys = pick != OUTSIDE
-    t.seekers, t.buys = seekers, buys
-    t.visitors, t.chosen, t.prev = seekers[buys], pick[buys], prev_all[buys]
-    # everyone whose last visit was here and who needed the service today, whether
-    # they came back, went to a rival or went nowhere
-    t.returning = np.bincount(prev_all[prev_all >= 0], minlength=K).astype(float)
+    t.seekers, t.visitors, t.chosen, t.prev = seekers, visitors[:n], chosen[:n], prev[:n]
 
 
 @njit(cache=True)
 def _choose(
-    seekers, u, attitude, last_firm, satisfaction, member, tenure,
-    programme, loyalty_utility, reward_value, price_disutility, habit, open_firms, par,
+    seekers, u, attitude, last_firm, satisfaction, member, tenure, programme,
+    loyalty_utility, reward_value, price_disutility, habit, open_firms, tolerance,
+    spend_gain, tenure_visits, price_sensitivity, sensitivity, outside,
+    buys, visitors, chosen, prev_firm, returning,
 ):  # fmt: skip
-    tolerance, spend_gain, tenure_visits, price_sensitivity, sensitivity, outside = (
-        par[0], par[1], par[2], par[3], par[4], par[5]
-    )  # fmt: skip
+    """Each customer in need in turn: the utilities, the logit draw, and who comes to
+    which firm; ``returning`` counts those whose last visit was to each firm, whether
+    they came back, went to a rival or went nowhere. Returns the number of visits."""
     k_firms = attitude.shape[0]
-    pick = np.empty(seekers.size, dtype=np.int64)
     util = np.empty(k_firms)
+    n = 0
     for j in range(seekers.size):
         c = seekers[j]
         prev = last_firm[c]
@@ -203,11 +200,16 @@ def _choose(
         for k in range(1, k_firms):
             total += np.exp(util[k] - top)
         total += np.exp(outside - top)
-        chosen = 0
+        pick = 0
         running = 0.0
         for k in range(k_firms):
             running = np.exp(util[0] - top) if k == 0 else running + np.exp(util[k] - top)
             if running / total < u[j]:
-                chosen += 1
-        pick[j] = OUTSIDE if chosen >= k_firms else chosen
-    return pick
+                pick += 1
+        if prev >= 0:
+            returning[prev] += 1.0
+        buys[j] = pick < k_firms
+        if pick < k_firms:
+            visitors[n], chosen[n], prev_firm[n] = c, pick, prev
+            n += 1
+    return n
