@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit
 
 from .config import STRUCTURES, Feedback, Scenario, Supervisor
+from .encounter import clip
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -499,44 +500,86 @@ def _relay(
 
 
 def give_feedback(m: ServiceProfitChainModel, t: Today) -> None:
-    """Phase 4 of the day: who speaks up, and which way it goes (direct items are
-    heard now, the rest queue for the supervisor's review)."""
+    """Phase 4 of the day: who speaks up (:func:`feedback_propensity`), and which way it
+    goes (:func:`route_items`: direct items are heard now, the rest queue for the
+    supervisor's review), in two compiled passes; the draws are numpy's, in the
+    vectorised order (invitations, who gives, harshness, directness)."""
     cfg, S, F, K = m.config, m.staff, m.firms, m.firms.k
     fb, cc = cfg.feedback, cfg.customers
     r_fb = m.streams["feedback"]
-    chosen, surprise = t.chosen, t.surprise
-    n = chosen.size
-    invited = r_fb.random(n) < fb.survey_invitation
-    p_fb = feedback_propensity(
-        surprise,
-        t.member_here,
-        invited,
-        base=cc.feedback_base,
-        surprise_gain=cc.feedback_surprise,
-        member_multiplier=fb.member_feedback_multiplier,
-        survey_response=fb.survey_response,
+    n = t.chosen.size
+    u_invite, u_give = r_fb.random(n), r_fb.random(n)
+    gives = np.empty(n, dtype=np.int64)
+    gives = gives[
+        : _speak_up(
+            t.surprise, t.member_here, u_invite, u_give, fb.survey_invitation,
+            cc.feedback_base, cc.feedback_surprise, fb.member_feedback_multiplier,
+            fb.survey_response, gives,
+        )
+    ]  # fmt: skip
+    u_harsh, u_direct = r_fb.random(gives.size), r_fb.random(gives.size)
+    t.delivery = d = Delivery.empty(S.n, cc.needs)
+    q = m.queues
+    t.feedback_items, t.direct_items = np.zeros(K), np.zeros(K)
+    _feedback_items(
+        gives, t.surprise, t.server, t.visitors, t.chosen, m.customers.need, u_harsh,
+        u_direct, cc.harshness, F.direct_share, float(t.day),
+        float(np.log1p(-cfg.employees.knowledge_gain * fb.direct_clarity)), d.log_keep,
+        d.recognition, d.meaning, d.growth, d.sting, d.criticism_heard_by_supervisor,
+        q.praise, q.criticism, q.harsh, q.need, q.arrival_sum, q.copies, q.copies_harsh,
+        q.copies_need, t.feedback_items, t.direct_items,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _speak_up(
+    surprise, member, u_invite, u_give, invitation, base, surprise_gain, member_multiplier,
+    survey_response, gives,
+):  # fmt: skip
+    """The visits that produce an item (:func:`feedback_propensity` visit by visit);
+    returns how many, their rows in ``gives``."""
+    count = 0
+    for i in range(surprise.size):
+        p = (base + surprise_gain * abs(surprise[i])) * (member_multiplier if member[i] else 1.0)
+        p = 1.0 - (1.0 - clip(p, 0.0, 1.0)) * (
+            1.0 - survey_response * (1.0 if u_invite[i] < invitation else 0.0)
+        )
+        if u_give[i] < p:
+            gives[count] = i
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _feedback_items(
+    gives, surprise, server, visitors, chosen, need_of, u_harsh, u_direct, harshness,
+    direct_share, day, log_item, log_keep, recognition, meaning, growth, sting, heard,
+    q_praise, q_criticism, q_harsh, q_need, q_arrival, copies, copies_harsh, copies_need,
+    feedback_items, direct_items,
+):  # fmt: skip
+    """Each item's employee, need, sign, harshness and channel, routed (:func:`_route`)
+    and counted per firm."""
+    g = gives.size
+    employee, need = np.empty(g, dtype=np.int64), np.empty(g, dtype=np.int64)
+    praise, harsh, direct = (
+        np.empty(g, dtype=np.bool_),
+        np.empty(g, dtype=np.bool_),
+        np.empty(g, dtype=np.bool_),
     )
-    gives = np.flatnonzero(r_fb.random(n) < p_fb)
-    praise = surprise[gives] >= 0
-    items = FeedbackItems(
-        employee=t.server[gives],
-        need=m.customers.need[t.visitors[gives]],
-        praise=praise,
-        harsh=~praise & (r_fb.random(gives.size) < cc.harshness),
-        direct=r_fb.random(gives.size) < F.direct_share[chosen[gives]],
-    )
-    t.delivery = Delivery.empty(S.n, cc.needs)
-    route_items(
-        items,
-        t.day,
-        m.queues,
-        t.delivery,
-        clarity=fb.direct_clarity,
-        gain=cfg.employees.knowledge_gain,
-    )
-    item_firm = chosen[gives]
-    t.feedback_items = np.bincount(item_firm, minlength=K).astype(float)
-    t.direct_items = np.bincount(item_firm, weights=items.direct, minlength=K)
+    for j in range(g):
+        i = gives[j]
+        k = chosen[i]
+        employee[j], need[j] = server[i], need_of[visitors[i]]
+        praise[j] = surprise[i] >= 0
+        harsh[j] = not praise[j] and u_harsh[j] < harshness
+        direct[j] = u_direct[j] < direct_share[k]
+        feedback_items[k] += 1.0
+        direct_items[k] += 1.0 if direct[j] else 0.0
+    _route(
+        employee, need, praise, harsh, direct, day, log_item, log_keep, recognition, meaning,
+        growth, sting, heard, q_praise, q_criticism, q_harsh, q_need, q_arrival, copies,
+        copies_harsh, copies_need,
+    )  # fmt: skip
 
 
 def reviews(m: ServiceProfitChainModel, t: Today) -> None:
