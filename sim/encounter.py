@@ -184,7 +184,8 @@ def encounter(m: ServiceProfitChainModel, t: Today) -> None:
     t.quality, t.satisfaction, t.surprise = np.empty(n), np.empty(n), np.empty(n)
     t.repeat, t.promoter = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
     t.repeat_served = np.zeros(S.n)
-    per_firm = np.zeros((7, K))  # visits, retained, sales, member sales, serve units, NPS, joins
+    # visits, retained, sales, member sales, serve units, NPS, joins, quality, satisfaction
+    per_firm = np.zeros((9, K))
     _visits(
         t.visitors, t.chosen, t.prev, t.server, t.same, t.member_here, noise, u_join,
         C.need, C.rapport, C.expectation, C.visits, C.attitude, C.own_employee,
@@ -203,6 +204,7 @@ def encounter(m: ServiceProfitChainModel, t: Today) -> None:
     )  # fmt: skip
     t.visits, t.retained, t.sales, t.member_sales, t.serve_units, t.net_promoters = per_firm[:6]
     m.member_count += per_firm[6]
+    t.quality_sum, t.satisfaction_sum = per_firm[7], per_firm[8]
 
 
 @njit(cache=True)
@@ -284,3 +286,5 @@ def _visits(
         per_firm[3, k] += spend * (1.0 if member_here[i] else 0.0)
         per_firm[4, k] += 1.0 - cost_saving * maturity
         per_firm[5, k] += (1.0 if rec >= 9 else 0.0) - (1.0 if rec <= 6 else 0.0)
+        per_firm[7, k] += q
+        per_firm[8, k] += sat

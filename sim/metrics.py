@@ -141,18 +141,12 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
         _autonomy(S.control, F.involvement[S.firm]), S.knowledge, S.skill, served,
         t.overload, on, m._firm_starts,
     )  # fmt: skip
-    visits, chosen, acc = t.visits, t.chosen, t.accounts
-    # a micro-manager intervenes on each criticism heard, in proportion to style
-    control_work = np.bincount(
-        S.team,
-        weights=ch.self_focus[S.team] * t.delivery.criticism_heard_by_supervisor,
-        minlength=m.n_supervisors,
-    )
-    load = (rev.handled + control_work) / (ch.capacity / ch.cadence)
-    per_sup = np.vstack([rev.delivered, rev.resolved, rev.info_sum, rev.latency_sum, load])
-    sup_delivered, sup_resolved, sup_info, latency, sup_load = segment_sums(
-        per_sup, m._sup_firm_starts
-    )
+    visits, acc = t.visits, t.accounts
+    sup_delivered, sup_resolved, sup_info, latency, sup_load = _supervisor_sums(
+        S.team, ch.self_focus, t.delivery.criticism_heard_by_supervisor, rev.handled,
+        ch.capacity, ch.cadence, rev.delivered, rev.resolved, rev.info_sum, rev.latency_sum,
+        m._sup_firm_starts,
+    )  # fmt: skip
     direct = t.direct_items
     delivered = direct + sup_delivered
     resolved = direct + sup_resolved
@@ -163,9 +157,9 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
         "engaged_share": (hi, n_on),
         "not_engaged_share": (n_on - hi - lo, n_on),
         "disengaged_share": (lo, n_on),
-        "satisfaction": (np.bincount(chosen, weights=t.satisfaction, minlength=K), visits),
+        "satisfaction": (t.satisfaction_sum, visits),
         "nps": (100.0 * t.net_promoters, visits),
-        "quality": (np.bincount(chosen, weights=t.quality, minlength=K), visits),
+        "quality": (t.quality_sum, visits),
         "repeat_visit_rate": (t.retained, visits),
         "retention": (t.retained, t.returning),
         "visit_share": (visits, visits.sum() * one),
@@ -279,6 +273,27 @@ def segment_sums(rows, starts):
             e = starts[j + 1] if j + 1 < starts.size else n
             out[r, j] = row[s] + _pairwise_sum(row, s + 1, e - s - 1) if e > s else row[s]
     return out
+
+
+@njit(cache=True)
+def _supervisor_sums(
+    team, self_focus, heard, handled, capacity, cadence, delivered, resolved, info, latency,
+    starts,
+):  # fmt: skip
+    """Per-firm sums over supervisors of the items delivered and resolved, information,
+    latency and the control load (feedback handled plus a micro-manager's intervention
+    on each criticism heard, in proportion to style, per day of capacity)."""
+    n_sups = handled.size
+    control_work = np.zeros(n_sups)
+    for e in range(team.size):
+        control_work[team[e]] += self_focus[team[e]] * heard[e]
+    rows = np.empty((5, n_sups))
+    for k in range(n_sups):
+        rows[0, k], rows[1, k], rows[2, k], rows[3, k] = (
+            delivered[k], resolved[k], info[k], latency[k]
+        )  # fmt: skip
+        rows[4, k] = (handled[k] + control_work[k]) / (capacity[k] / cadence[k])
+    return segment_sums(rows, starts)
 
 
 @njit(cache=True)

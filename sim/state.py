@@ -195,6 +195,8 @@ class Today:
     member_sales: np.ndarray  # (K,)
     serve_units: np.ndarray  # (K,) serving-cost multipliers summed
     net_promoters: np.ndarray  # (K,) promoters minus detractors
+    quality_sum: np.ndarray  # (K,)
+    satisfaction_sum: np.ndarray  # (K,)
     # feedback (sim.routing.give_feedback)
     feedback_items: np.ndarray  # (K,)
     direct_items: np.ndarray  # (K,)
