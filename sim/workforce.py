@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -89,17 +90,15 @@ def turnover(m: ServiceProfitChainModel, t: Today) -> None:
     cfg, S, F, K, day = m.config, m.staff, m.firms, m.firms.k, t.day
     wf = cfg.workforce
     on = S.on_duty
-    hazard = quit_hazard(
-        S.engagement,
-        wf.base_quit_rate,
-        wf.disengagement_quit_factor,
-        wf.labour_market_tightness,
-        S.tenure,
-        wf.newcomer_quit_excess,
-        wf.settling_days,
-    )
-    t.quits = quits = np.flatnonzero(on & (m.streams["turnover"].random(S.n) < hazard))
-    t.staff_on_payroll = np.bincount(S.firm[on], minlength=K).astype(float)
+    quits = np.empty(S.n, dtype=np.int64)
+    t.staff_on_payroll = np.zeros(K)
+    t.quits = quits = quits[
+        : _quits(
+            S.engagement, S.tenure, on, S.firm, m.streams["turnover"].random(S.n),
+            wf.base_quit_rate, wf.disengagement_quit_factor, wf.labour_market_tightness,
+            wf.newcomer_quit_excess, wf.settling_days, quits, t.staff_on_payroll,
+        )
+    ]  # fmt: skip
     S.leave(quits, day, wf.hiring_delay_days)
     m.demand += (t.visits - m.demand) / F.staffing_horizon
     staffing(
@@ -119,3 +118,25 @@ def turnover(m: ServiceProfitChainModel, t: Today) -> None:
     if quits.size or hires.size:
         m._refresh_rosters()
         m.team_size = np.bincount(S.team, weights=S.on_duty, minlength=m.n_supervisors)
+
+
+@njit(cache=True)
+def _quits(
+    engagement, tenure, on, firm, u, base, factor, tightness, newcomer_excess,
+    settling_days, quits, payroll,
+):  # fmt: skip
+    """Who quits today (:func:`quit_hazard` slot by slot against the uniforms ``u``) and
+    each firm's payroll before the quits; returns how many quit, their slots in
+    ``quits``."""
+    count = 0
+    for e in range(engagement.size):
+        if not on[e]:
+            continue
+        payroll[firm[e]] += 1.0
+        newcomer = 1.0 + newcomer_excess * np.exp(-float(tenure[e]) / settling_days)
+        hazard = base * tightness * newcomer * np.exp(factor * (0.5 - engagement[e]))
+        hazard = hazard if hazard > 0.0 else 0.0
+        if u[e] < (hazard if hazard < 1.0 else 1.0):
+            quits[count] = e
+            count += 1
+    return count

@@ -542,3 +542,40 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
         np.divide(num, den, out=out[:, j], where=ok)
         out[~ok, j] = np.nan
     return out
+
+
+def turnover(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 8 of the day: quits, staffing toward the demand forecast, vacancies, hires."""
+    cfg, S, F, K, day = m.config, m.staff, m.firms, m.firms.k, t.day
+    wf = cfg.workforce
+    on = S.on_duty
+    hazard = workforce.quit_hazard(
+        S.engagement,
+        wf.base_quit_rate,
+        wf.disengagement_quit_factor,
+        wf.labour_market_tightness,
+        S.tenure,
+        wf.newcomer_quit_excess,
+        wf.settling_days,
+    )
+    t.quits = quits = np.flatnonzero(on & (m.streams["turnover"].random(S.n) < hazard))
+    t.staff_on_payroll = np.bincount(S.firm[on], minlength=K).astype(float)
+    S.leave(quits, day, wf.hiring_delay_days)
+    m.demand += (t.visits - m.demand) / F.staffing_horizon
+    workforce.staffing(
+        S.firm,
+        S.on_duty,
+        S.open,
+        S.vacant_until,
+        workforce.staffing_target(m.demand, cfg.service.capacity, F.target_load, m.slot_pool),
+        day,
+        wf.hiring_delay_days,
+    )
+    t.hires = hires = np.flatnonzero(S.open & (S.vacant_until <= day))
+    if quits.size:
+        m.queues.clear(quits)
+    if hires.size:
+        S.hire(hires, cfg, m.streams["hiring"])
+    if quits.size or hires.size:
+        m._refresh_rosters()
+        m.team_size = np.bincount(S.team, weights=S.on_duty, minlength=m.n_supervisors)

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from sim import ServiceProfitChainModel, finance, load_scenario, workforce
+from sim import ServiceProfitChainModel, finance, load_scenario
 from sim import choice as choice_mod
 from sim.metrics import segment_sums
 from sim.state import Today
@@ -36,7 +36,7 @@ class NumpyReferenceModel(ServiceProfitChainModel):
         ref.talk(self, today)
         ref.reviews(self, today)
         ref.learn_and_engage(self, today)
-        workforce.turnover(self, today)
+        ref.turnover(self, today)
         finance.accounts(self, today)
         self.today = ref.daily(self, today)
         self.last_record = today
