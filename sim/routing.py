@@ -396,24 +396,26 @@ def review(
     gain: float,
     team_summary_weight: float,
 ) -> ReviewTally:
-    """Supervisors whose review falls today pass on (or drop) their queue and coach."""
-    n_sups = team_size.size
-    reviewing = (day + offset) % ch.cadence == 0
-    slots = np.flatnonzero(reviewing[team])
+    """Supervisors whose review falls today pass on (or drop) their queue and coach:
+    who reviews and the share of their queue their capacity covers (:func:`_reviewers`),
+    the items passed on (binomial draws, praise then criticism), and what those become
+    (:func:`_relay`)."""
+    n_sups, n_slots = team_size.size, team.size
     z = lambda: np.zeros(n_sups)  # noqa: E731
     tally = ReviewTally(z(), z(), z(), z(), z())
-    if slots.size == 0:
+    slots, s = np.empty(n_slots, dtype=np.int64), np.empty(n_slots, dtype=np.int64)
+    cover, p_praise, p_crit = np.empty(n_slots), np.empty(n_slots), np.empty(n_slots)
+    n = _reviewers(
+        day, team, offset, ch.cadence, ch.capacity, ch.pass_praise, ch.pass_criticism,
+        queues.praise, queues.criticism, queues.copies, slots, s, cover, p_praise, p_crit,
+        tally.handled,
+    )  # fmt: skip
+    if n == 0:
         return tally
-    s = team[slots]
+    slots, s, cover = slots[:n], s[:n], cover[:n]
     praise, crit = queues.praise[slots], queues.criticism[slots]
-    queued = praise + crit
-    copies = queues.copies[slots]
-    load = np.bincount(s, weights=queued + copies, minlength=n_sups)
-    cover_s = np.where(load > 0, np.minimum(1.0, ch.capacity / np.maximum(load, 1e-12)), 1.0)
-    cover = cover_s[s]
-
-    praise_out = rng.binomial(praise, cover * ch.pass_praise[s])
-    crit_out = rng.binomial(crit, cover * ch.pass_criticism[s])
+    praise_out = rng.binomial(praise, p_praise[:n])
+    crit_out = rng.binomial(crit, p_crit[:n])
     q, c = queues, ch
     _relay(
         day, slots, s, praise, crit, praise_out, crit_out, cover, team_size, gain,
@@ -423,9 +425,44 @@ def review(
         out.sting, out.growth, out.meaning, out.sting_repair, tally.resolved,
         tally.delivered, tally.latency_sum, tally.info_sum,
     )  # fmt: skip
-    tally.handled += np.minimum(load, ch.capacity) * reviewing
     queues.clear(slots)
     return tally
+
+
+@njit(cache=True)
+def _reviewers(
+    day, team, offset, cadence, capacity, pass_praise, pass_criticism, q_praise,
+    q_criticism, copies, slots, sup, cover, p_praise, p_crit, handled,
+):  # fmt: skip
+    """Slots whose supervisor reviews today (in slot order, with that supervisor), the
+    share of the queue each supervisor's capacity covers, each slot's chance of passing
+    praise and criticism on, and the items each supervisor got through. Returns how
+    many slots."""
+    n_sups = offset.size
+    reviewing = np.empty(n_sups, dtype=np.bool_)
+    for k in range(n_sups):
+        reviewing[k] = (day + offset[k]) % cadence[k] == 0
+    load = np.zeros(n_sups)
+    n = 0
+    for e in range(team.size):
+        k = team[e]
+        if reviewing[k]:
+            slots[n], sup[n] = e, k
+            load[k] += (q_praise[e] + q_criticism[e]) + copies[e]
+            n += 1
+    cover_of = np.ones(n_sups)
+    for k in range(n_sups):
+        if load[k] > 0:
+            x = capacity[k] / (load[k] if load[k] >= 1e-12 else 1e-12)
+            cover_of[k] = 1.0 if 1.0 <= x else x
+        done = load[k] if load[k] <= capacity[k] or load[k] != load[k] else capacity[k]
+        handled[k] += done * (1.0 if reviewing[k] else 0.0)
+    for i in range(n):
+        k = sup[i]
+        cover[i] = cover_of[k]
+        p_praise[i] = cover_of[k] * pass_praise[k]
+        p_crit[i] = cover_of[k] * pass_criticism[k]
+    return n
 
 
 @njit(cache=True)
