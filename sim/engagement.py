@@ -162,14 +162,46 @@ def learn_and_engage(m: ServiceProfitChainModel, t: Today) -> None:
         *after,
     )  # fmt: skip
     S.knowledge, S.control, S.recognition, S.meaning, S.growth, S.sting, S.reward = after
-    target = jdr_target(
-        cfg.engagement,
-        disposition=S.disposition,
-        sensitivity=S.sensitivity,
-        **m.job_inputs(t.overload),
-    )
+    # the JD-R target (jdr_target of model.job_inputs), slot by slot; the bound's tanh
+    # is numpy's (its SIMD tanh, which numba's libm tanh does not match to the bit)
+    w, half = cfg.engagement, em.feedback_half_saturation
+    scaled = np.empty(S.n)
+    _job_balance(
+        S.control, F.involvement[S.firm], S.recognition, S.meaning, S.growth,
+        ch.self_focus[S.team], F.role_model[S.firm], S.reward, t.overload, S.sting, half,
+        w.autonomy, w.recognition, w.meaning, w.growth, w.support, w.involvement, w.reward,
+        w.workload, w.control, w.sting, w.reference, w.span, scaled,
+    )  # fmt: skip
+    bounded = np.tanh(scaled)
     shock = m.streams["engagement"].normal(0.0, em.engagement_noise, S.n)
-    S.engagement = _engage(S.engagement, target, em.engagement_rate, shock, S.on_duty)
+    S.engagement = _engage(
+        S.engagement, bounded, S.disposition, S.sensitivity, w.baseline, w.span,
+        em.engagement_rate, shock, S.on_duty,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _job_balance(
+    control, involvement, recognition, meaning, growth, style, role_model, reward,
+    overload, sting, half, w_autonomy, w_recognition, w_meaning, w_growth, w_support,
+    w_involvement, w_reward, w_workload, w_control, w_sting, reference, span, scaled,
+):  # fmt: skip
+    """Each slot's job balance (:func:`job_balance` of the inputs ``model.job_inputs``
+    reads: saturated feedback rates, capped reward), relative to the typical job, in
+    units of the span: the argument of the target's tanh."""
+    for e in range(control.size):
+        total = w_autonomy * (1.0 - control[e] * (1.0 - 0.5 * involvement[e]))
+        total = total + w_recognition * (recognition[e] / (recognition[e] + half))
+        total = total + w_meaning * (meaning[e] / (meaning[e] + half))
+        total = total + w_growth * (growth[e] / (growth[e] + half))
+        total = total + w_support * ((1.0 - style[e]) * (0.5 + 0.5 * role_model[e]))
+        total = total + w_involvement * involvement[e]
+        capped = reward[e] if reward[e] <= 1.0 or reward[e] != reward[e] else 1.0
+        total = total + w_reward * capped
+        total = total + -w_workload * overload[e]
+        total = total + -w_control * control[e]
+        total = total + -w_sting * (sting[e] / (sting[e] + half))
+        scaled[e] = (total - reference) / span
 
 
 @njit(cache=True)
@@ -214,10 +246,16 @@ def _learn(
 
 
 @njit(cache=True)
-def _engage(engagement, target, rate, shock, on):
-    """:func:`move_toward` for staff on duty; vacant slots keep their value."""
+def _engage(engagement, bounded, disposition, sensitivity, baseline, span, rate, shock, on):
+    """The JD-R target from each slot's bounded job effect (:func:`jdr_target`), and
+    :func:`move_toward` it for staff on duty; vacant slots keep their value."""
     out = np.empty_like(engagement)
     for e in range(engagement.size):
         x = engagement[e]
-        out[e] = clip(x + rate * (target[e] - x) + shock[e], 0.0, 1.0) if on[e] else x
+        if on[e]:
+            z = baseline + disposition[e] + sensitivity[e] * span * bounded[e]
+            target = 1.0 / (1.0 + np.exp(-z))
+            out[e] = clip(x + rate * (target - x) + shock[e], 0.0, 1.0)
+        else:
+            out[e] = x
     return out
