@@ -100,17 +100,14 @@ def turnover(m: ServiceProfitChainModel, t: Today) -> None:
         )
     ]  # fmt: skip
     S.leave(quits, day, wf.hiring_delay_days)
-    m.demand += (t.visits - m.demand) / F.staffing_horizon
-    staffing(
-        S.firm,
-        S.on_duty,
-        S.open,
-        S.vacant_until,
-        staffing_target(m.demand, cfg.service.capacity, F.target_load, m.slot_pool),
-        day,
-        wf.hiring_delay_days,
-    )
-    t.hires = hires = np.flatnonzero(S.open & (S.vacant_until <= day))
+    hires = np.empty(S.n, dtype=np.int64)
+    t.hires = hires = hires[
+        : _staff_to_demand(
+            m.demand, t.visits, F.staffing_horizon, cfg.service.capacity, F.target_load,
+            m.slot_pool, S.firm, S.on_duty, S.open, S.vacant_until, day,
+            wf.hiring_delay_days, hires,
+        )
+    ]  # fmt: skip
     if quits.size:
         m.queues.clear(quits)
     if hires.size:
@@ -140,3 +137,47 @@ def _quits(
             quits[count] = e
             count += 1
     return count
+
+
+@njit(cache=True)
+def _staff_to_demand(
+    demand, visits, horizon, capacity, target_load, pool, firm, on_duty, is_open,
+    vacant_until, day, delay, hires,
+):  # fmt: skip
+    """The demand forecast moves toward today's visits, each firm opens or closes
+    vacancies toward the headcount that serves it (:func:`staffing_target`,
+    :func:`staffing`: lowest idle slots opened first, latest open vacancies closed
+    first), and the vacancies whose delay has passed are hired into today. Returns how
+    many hires, their slots in ``hires``."""
+    k_firms = demand.size
+    for k in range(k_firms):
+        demand[k] = demand[k] + (visits[k] - demand[k]) / horizon[k]
+        need = np.ceil(demand[k] / (capacity * target_load[k]) - 1e-9)
+        need = need if need > 1 else 1.0
+        need = need if need < pool[k] else float(pool[k])
+        held = 0
+        for e in range(firm.size):
+            if firm[e] == k and (on_duty[e] or is_open[e]):
+                held += 1
+        gap = np.int64(need) - held
+        if gap > 0:
+            for e in range(firm.size):
+                if gap == 0:
+                    break
+                if firm[e] == k and not on_duty[e] and not is_open[e]:
+                    is_open[e] = True
+                    vacant_until[e] = day + delay
+                    gap -= 1
+        elif gap < 0:
+            for e in range(firm.size - 1, -1, -1):
+                if gap == 0:
+                    break
+                if firm[e] == k and is_open[e]:
+                    is_open[e] = False
+                    gap += 1
+    n = 0
+    for e in range(firm.size):
+        if is_open[e] and vacant_until[e] <= day:
+            hires[n] = e
+            n += 1
+    return n
