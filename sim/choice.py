@@ -12,7 +12,14 @@ duty is closed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numba import njit
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 OUTSIDE = -1  # the choice of no firm
 
@@ -127,3 +134,82 @@ def enrol_members(
     joins = (~member[chosen, visitors]) & (u < join_probability[chosen])
     member[chosen[joins], visitors[joins]] = True
     return chosen[joins]
+
+
+def choose(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 1 of the day: whose need arises today, and where they go: a firm or none
+    (the outside option; nobody is served while every firm is closed). The choice is one
+    compiled pass over the customers in need (:func:`_choose`), the utilities and the
+    logit draw of :func:`choice_utilities` and :func:`logit_choice` operation for
+    operation."""
+    C, F, cc, K = m.customers, m.firms, m.config.customers, m.firms.k
+    seekers = np.flatnonzero(m.streams["visits"].random(C.n) < cc.visit_rate)
+    if not m.open_firms.any():
+        seekers = seekers[:0]
+    u = m.streams["choice"].random(seekers.size)
+    size = seekers.size
+    t.buys, t.returning = np.empty(size, dtype=bool), np.zeros(K)
+    visitors, chosen, prev = (np.empty(size, dtype=np.int64) for _ in range(3))
+    n = _choose(
+        seekers, u, C.attitude, C.last_firm, C.satisfaction, C.member, C.tenure,
+        bool(F.loyalty_programme.any()), F.loyalty_utility, F.loyalty_reward * F.price,
+        cc.price_sensitivity * F.price, m.habit, m.open_firms, cc.tolerance,
+        cc.tenure_spend_gain, cc.tenure_visits, cc.price_sensitivity, cc.choice_sensitivity,
+        cc.outside_utility, t.buys, visitors, chosen, prev, t.returning,
+    )  # fmt: skip
+    t.seekers, t.visitors, t.chosen, t.prev = seekers, visitors[:n], chosen[:n], prev[:n]
+
+
+@njit(cache=True)
+def _choose(
+    seekers, u, attitude, last_firm, satisfaction, member, tenure, programme,
+    loyalty_utility, reward_value, price_disutility, habit, open_firms, tolerance,
+    spend_gain, tenure_visits, price_sensitivity, sensitivity, outside,
+    buys, visitors, chosen, prev_firm, returning,
+):  # fmt: skip
+    """Each customer in need in turn: the utilities, the logit draw, and who comes to
+    which firm; ``returning`` counts those whose last visit was to each firm, whether
+    they came back, went to a rival or went nowhere. Returns the number of visits."""
+    k_firms = attitude.shape[0]
+    util = np.empty(k_firms)
+    n = 0
+    for j in range(seekers.size):
+        c = seekers[j]
+        prev = last_firm[c]
+        # the habit bonus holds inside the zone of tolerance (regular_firm)
+        regular = prev if satisfaction[c] >= tolerance else -1
+        spend = 1.0
+        if programme:  # membership_value: the reward valued at the member's spend there
+            spend = 1.0 + spend_gain * (1.0 - np.exp(-max(tenure[c], 0) / tenure_visits))
+        top = outside
+        for k in range(k_firms):
+            value = 0.0
+            if programme:
+                spend_at = spend if k == prev else 1.0
+                monetary = price_sensitivity * reward_value[k] * spend_at
+                value = (1.0 if member[k, c] else 0.0) * (loyalty_utility[k] + monetary)
+            x = sensitivity * attitude[k, c] + value - price_disutility[k]
+            if k == regular:
+                x += habit[k]
+            if not open_firms[k]:
+                x = -np.inf
+            util[k] = x
+            top = x if x > top else top
+        # logit_choice with the outside option: the inverse CDF, running sums in firm order
+        total = np.exp(util[0] - top)
+        for k in range(1, k_firms):
+            total += np.exp(util[k] - top)
+        total += np.exp(outside - top)
+        pick = 0
+        running = 0.0
+        for k in range(k_firms):
+            running = np.exp(util[0] - top) if k == 0 else running + np.exp(util[k] - top)
+            if running / total < u[j]:
+                pick += 1
+        if prev >= 0:
+            returning[prev] += 1.0
+        buys[j] = pick < k_firms
+        if pick < k_firms:
+            visitors[n], chosen[n], prev_firm[n] = c, pick, prev
+            n += 1
+    return n

@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     p.set_defaults(func=cmd_validate)
 
-    from .bench import add_bench_parser
+    from benchmarks.bench import add_bench_parser
 
     add_bench_parser(sub)
     from .survey_cli import add_survey_parsers

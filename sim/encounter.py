@@ -12,7 +12,14 @@ likelihood to recommend (net promoter score).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numba import njit
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def assign_servers(
@@ -29,18 +36,29 @@ def assign_servers(
     with ``match_probability`` (customer focus, loyalty programme); everyone else
     gets a random employee on duty (who may by chance be their own).
     """
-    n = chosen.size
-    u = rng.random(n)
-    matched = own_valid & (u < match_probability)
-    server = np.where(matched, own, -1)
-    need = np.flatnonzero(~matched)
-    firms_needing = chosen[need]
-    for k, staff in enumerate(on_duty_by_firm):
-        rows = need[firms_needing == k]
-        if rows.size:
-            server[rows] = staff[rng.integers(0, staff.size, size=rows.size)]
-    same = own_valid & (server == own)
+    sizes = np.array([r.size for r in on_duty_by_firm], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    staff = np.concatenate([np.asarray(r, dtype=np.int64) for r in on_duty_by_firm])
+    server, same = np.empty(chosen.size, dtype=np.int64), np.empty(chosen.size, dtype=bool)
+    _assign(chosen, own, own_valid, match_probability, staff, starts, rng, server, same)
     return server, same
+
+
+@njit(cache=True)
+def _assign(chosen, own, own_valid, match_probability, staff, starts, rng, server, same):
+    """:func:`assign_servers` in one compiled pass; the draws in the vectorised order
+    (every visit's uniform first, then the random picks firm by firm)."""
+    n = chosen.size
+    for i in range(n):
+        matched = rng.random() < match_probability[i]
+        server[i] = own[i] if own_valid[i] and matched else -1
+    for k in range(starts.size - 1):
+        size = starts[k + 1] - starts[k]
+        for i in range(n):
+            if server[i] < 0 and chosen[i] == k:
+                server[i] = staff[starts[k] + rng.integers(0, size)]
+    for i in range(n):
+        same[i] = own_valid[i] and server[i] == own[i]
 
 
 def workload(server: np.ndarray, n_slots: int, capacity: float) -> tuple[np.ndarray, np.ndarray]:
@@ -114,3 +132,159 @@ def adapt(level: np.ndarray, target: np.ndarray, rate) -> np.ndarray:
 def grow_rapport(rapport: np.ndarray, same: np.ndarray, gain: np.ndarray | float) -> np.ndarray:
     """Rapport after the visit: grows with the same employee, restarts with a new one."""
     return np.where(same, rapport + gain * (1.0 - rapport), gain)
+
+
+def serve(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 2 of the day: who serves each visit, and each employee's load."""
+    C, S, F = m.customers, m.staff, m.firms
+    n = t.visitors.size
+    own, own_valid = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
+    t.member_here, match_p = np.empty(n, dtype=bool), np.empty(n)
+    _own_employee(
+        t.visitors, t.chosen, C.own_employee, C.own_generation, C.member,
+        S.on_duty, S.generation, S.firm, F.customer_focus, F.loyalty_matching,
+        own, own_valid, t.member_here, match_p,
+    )  # fmt: skip
+    t.server, t.same = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
+    _assign(
+        t.chosen, own, own_valid, match_p, m.roster_slots, m.roster_starts,
+        m.streams["assignment"], t.server, t.same,
+    )  # fmt: skip
+    t.served, t.overload = workload(t.server, S.n, m.config.service.capacity)
+    S.served_today = t.served
+
+
+@njit(cache=True)
+def _own_employee(
+    visitors, chosen, own_employee, own_generation, member, on_duty, generation, firm,
+    customer_focus, loyalty_matching, own, own_valid, member_here, match_probability,
+):  # fmt: skip
+    """Each visitor's own employee, whether that person still holds the slot and is on
+    duty at the chosen firm, and the chance of being matched with them."""
+    for i in range(visitors.size):
+        c, k = visitors[i], chosen[i]
+        e = own_employee[c]
+        own[i] = e
+        own_valid[i] = e >= 0 and on_duty[e] and generation[e] == own_generation[c] and firm[e] == k
+        member_here[i] = member[k, c]
+        p = customer_focus[k] + loyalty_matching[k] * (1.0 if member[k, c] else 0.0)
+        match_probability[i] = 1.0 if 1.0 <= p else p
+
+
+def encounter(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 3 of the day: the encounter and how it feels; the customer's relationship
+    (expectation, attitude, rapport, tenure, likelihood to recommend, membership).
+    One compiled pass over the visits (:func:`visit`); its draws are taken here, from
+    the same streams in the same order as the vectorised mechanisms would."""
+    cfg, C, S, F, K = m.config, m.customers, m.staff, m.firms, m.firms.k
+    cc, sv = cfg.customers, cfg.service
+    n = t.visitors.size
+    noise = m.streams["service"].normal(0.0, sv.noise, t.seekers.size)[t.buys]
+    u_join = m.streams["loyalty"].random(n)
+    t.quality, t.satisfaction, t.surprise = np.empty(n), np.empty(n), np.empty(n)
+    t.repeat, t.promoter = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    t.repeat_served = np.zeros(S.n)
+    # visits, retained, sales, member sales, serve units, NPS, joins, quality, satisfaction
+    per_firm = np.zeros((9, K))
+    _visits(
+        t.visitors, t.chosen, t.prev, t.server, t.same, t.member_here, noise, u_join,
+        C.need, C.rapport, C.expectation, C.visits, C.attitude, C.own_employee,
+        C.own_generation, C.last_firm, C.tenure, C.satisfaction, C.recommend, C.member,
+        S.engagement, S.sting, S.skill, S.knowledge, S.generation, t.overload,
+        m.bonus_shift, m.rapport_gain, F.loyalty_join,
+        np.array([
+            cfg.feedback.self_attention, sv.weight_skill, sv.weight_knowledge,
+            sv.weight_effort, sv.weight_rapport, sv.overload_penalty,
+            cc.disconfirmation_weight,
+            cc.disconfirmation_weight * cc.negative_disconfirmation_ratio,
+            cc.expectation_adaptation, cc.attitude_learning, cc.recommend_midpoint,
+            cc.recommend_slope, cc.tenure_visits, cc.tenure_spend_gain, cc.tenure_cost_saving,
+        ]),
+        t.quality, t.satisfaction, t.surprise, t.repeat, t.repeat_served, t.promoter, per_firm,
+    )  # fmt: skip
+    t.visits, t.retained, t.sales, t.member_sales, t.serve_units, t.net_promoters = per_firm[:6]
+    m.member_count += per_firm[6]
+    t.quality_sum, t.satisfaction_sum = per_firm[7], per_firm[8]
+
+
+@njit(cache=True)
+def clip(x: float, lo: float, hi: float) -> float:
+    """``np.clip`` of one number, to the bit (NaN passes through, -0.0 becomes lo)."""
+    if x != x:
+        return x
+    x = x if x > lo else lo
+    return x if x < hi else hi
+
+
+@njit(cache=True)
+def _visits(
+    visitors, chosen, prev, server, same, member_here, noise, u_join,
+    need, rapport, expectation, visits, attitude, own_employee, own_generation, last_firm,
+    tenure, satisfaction, recommend, member,
+    engagement_, sting, skill, knowledge, generation, overload,
+    bonus_shift, rapport_gain, join_probability,
+    par, quality, satisfaction_, surprise_, repeat_, repeat_served, promoter_, per_firm,
+):  # fmt: skip
+    """Each visit in turn: the encounter, how it feels, and the relationship after it
+    (the per-visit forms of the functions above, operation for operation)."""
+    self_attention, ws, wk, we, wr, op = par[0], par[1], par[2], par[3], par[4], par[5]
+    pleased_weight, hurt_weight, expectation_floor, learning = par[6], par[7], par[8], par[9]
+    midpoint, slope, tenure_visits, spend_gain, cost_saving = (
+        par[10], par[11], par[12], par[13], par[14]
+    )  # fmt: skip
+    for i in range(visitors.size):
+        c, k, e = visitors[i], chosen[i], server[i]
+        regular = prev[i] == k
+        # effort (engagement.effort): engagement less attention drawn to the self,
+        # tilted toward regulars by a repeat-business bonus
+        focus = np.exp(-self_attention * sting[e])
+        tilt = 1.0 + bonus_shift[k] if regular else 1.0 - bonus_shift[k]
+        effort = clip(engagement_[e] * focus * tilt, 0.0, 1.0)
+        rapport_now = rapport[c] if same[i] else 0.0
+        q = clip(
+            ws * skill[e]
+            + wk * knowledge[e, need[c]]
+            + we * effort
+            + wr * rapport_now
+            - op * overload[e]
+            + noise[i],
+            0.0,
+            1.0,
+        )
+        s = q - expectation[c]
+        sat = clip(q + (hurt_weight if s < 0 else pleased_weight) * s, 0.0, 1.0)
+        quality[i], satisfaction_[i], surprise_[i] = q, sat, s
+        rate = 1.0 / (visits[c] + 1.0)
+        rate = expectation_floor if expectation_floor >= rate else rate
+        expectation[c] = expectation[c] + rate * (q - expectation[c])
+        attitude[k, c] = attitude[k, c] + learning * (sat - attitude[k, c])
+        repeat_[i] = regular
+        repeat_served[e] += 1.0 if regular else 0.0
+        gain = rapport_gain[k]
+        rapport[c] = rapport[c] + gain * (1.0 - rapport[c]) if same[i] else gain
+        own_employee[c] = e
+        own_generation[c] = generation[e]
+        last_firm[c] = k
+        ten = tenure[c] + 1 if regular else 1
+        tenure[c] = ten
+        rel = satisfaction[c] + learning * (sat - satisfaction[c]) if regular else sat
+        satisfaction[c] = rel
+        z = clip(slope * (rel - midpoint), -50.0, 50.0)
+        rec = np.int64(np.rint(10.0 / (1.0 + np.exp(-z))))
+        recommend[c] = rec
+        visits[c] += 1
+        if not member[k, c] and u_join[i] < join_probability[k]:
+            member[k, c] = True
+            per_firm[6, k] += 1.0
+        # long-standing customers spend more and cost less to serve (Reichheld & Sasser)
+        maturity = 1.0 - np.exp(-max(ten - 1, 0) / tenure_visits)
+        spend = 1.0 + spend_gain * maturity
+        promoter_[i] = rec >= 9
+        per_firm[0, k] += 1.0
+        per_firm[1, k] += 1.0 if regular else 0.0
+        per_firm[2, k] += spend
+        per_firm[3, k] += spend * (1.0 if member_here[i] else 0.0)
+        per_firm[4, k] += 1.0 - cost_saving * maturity
+        per_firm[5, k] += (1.0 if rec >= 9 else 0.0) - (1.0 if rec <= 6 else 0.0)
+        per_firm[7, k] += q
+        per_firm[8, k] += sat

@@ -23,9 +23,17 @@ bonus (:func:`effort`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numba import njit
 
 from .config import Engagement
+from .encounter import clip
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def saturate(rate: np.ndarray, half: float) -> np.ndarray:
@@ -133,3 +141,121 @@ def engagement_categories(
     hi = engagement >= engaged
     lo = engagement < disengaged
     return hi, ~hi & ~lo, lo
+
+
+def learn_and_engage(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 7 of the day: employees learn from what they heard and from a role model,
+    supervisory control follows the criticism the supervisor heard, the feedback traces
+    fade in today's, and engagement moves toward its JD-R target (:func:`jdr_target`,
+    from the job as :meth:`~sim.model.ServiceProfitChainModel.job_inputs` reads it)."""
+    cfg, S, F, ch, d = m.config, m.staff, m.firms, m.channels, t.delivery
+    em = cfg.employees
+    before = S.knowledge, S.control, S.recognition, S.meaning, S.growth, S.sting, S.reward
+    after = tuple(np.empty_like(x) for x in before)
+    _learn(
+        *before, S.skill, S.mastery, S.tenure, S.on_duty,
+        F.role_model[S.firm] * em.observation_learning, ch.self_focus[S.team],
+        ch.control_sensitivity[S.team], F.repeat_bonus[S.firm], F.wage[S.firm],
+        t.repeat_served, d.log_keep, d.criticism_heard_by_supervisor, d.recognition,
+        d.meaning, d.growth, d.sting, d.sting_repair, m.queues.copies_harsh,
+        cfg.feedback.self_attention, em.knowledge_decay, em.learning_rate, em.trace_decay,
+        *after,
+    )  # fmt: skip
+    S.knowledge, S.control, S.recognition, S.meaning, S.growth, S.sting, S.reward = after
+    # the JD-R target (jdr_target of model.job_inputs), slot by slot; the bound's tanh
+    # is numpy's (its SIMD tanh, which numba's libm tanh does not match to the bit)
+    w, half = cfg.engagement, em.feedback_half_saturation
+    scaled = np.empty(S.n)
+    _job_balance(
+        S.control, F.involvement[S.firm], S.recognition, S.meaning, S.growth,
+        ch.self_focus[S.team], F.role_model[S.firm], S.reward, t.overload, S.sting, half,
+        w.autonomy, w.recognition, w.meaning, w.growth, w.support, w.involvement, w.reward,
+        w.workload, w.control, w.sting, w.reference, w.span, scaled,
+    )  # fmt: skip
+    bounded = np.tanh(scaled)
+    shock = m.streams["engagement"].normal(0.0, em.engagement_noise, S.n)
+    S.engagement = _engage(
+        S.engagement, bounded, S.disposition, S.sensitivity, w.baseline, w.span,
+        em.engagement_rate, shock, S.on_duty,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _job_balance(
+    control, involvement, recognition, meaning, growth, style, role_model, reward,
+    overload, sting, half, w_autonomy, w_recognition, w_meaning, w_growth, w_support,
+    w_involvement, w_reward, w_workload, w_control, w_sting, reference, span, scaled,
+):  # fmt: skip
+    """Each slot's job balance (:func:`job_balance` of the inputs ``model.job_inputs``
+    reads: saturated feedback rates, capped reward), relative to the typical job, in
+    units of the span: the argument of the target's tanh."""
+    for e in range(control.size):
+        total = w_autonomy * (1.0 - control[e] * (1.0 - 0.5 * involvement[e]))
+        total = total + w_recognition * (recognition[e] / (recognition[e] + half))
+        total = total + w_meaning * (meaning[e] / (meaning[e] + half))
+        total = total + w_growth * (growth[e] / (growth[e] + half))
+        total = total + w_support * ((1.0 - style[e]) * (0.5 + 0.5 * role_model[e]))
+        total = total + w_involvement * involvement[e]
+        capped = reward[e] if reward[e] <= 1.0 or reward[e] != reward[e] else 1.0
+        total = total + w_reward * capped
+        total = total + -w_workload * overload[e]
+        total = total + -w_control * control[e]
+        total = total + -w_sting * (sting[e] / (sting[e] + half))
+        scaled[e] = (total - reference) / span
+
+
+@njit(cache=True)
+def _learn(
+    knowledge, control, recognition, meaning, growth, sting, reward,
+    skill, mastery, tenure, on, observation, style, control_sensitivity,
+    repeat_bonus, wage, repeat_served, log_keep, heard, recognition_now, meaning_now,
+    growth_now, sting_now, sting_repair, copies_harsh,
+    self_attention, knowledge_decay, learning_rate, decay,
+    knowledge_out, control_out, recognition_out, meaning_out, growth_out, sting_out,
+    reward_out,
+):  # fmt: skip
+    """Each slot in turn: knowledge from what was heard (less what attention drawn to the
+    self lets in; Kluger & DeNisi 1996), by example and drift (workforce.update_knowledge),
+    skill along its curve (workforce.learn_skill), control toward the supervisor's style
+    plus the criticism they heard, and the feedback traces (:func:`fade`), operation for
+    operation as the vectorised forms."""
+    n, needs = knowledge.shape
+    for e in range(n):
+        focus = np.exp(-self_attention * sting[e])  # task_focus
+        for j in range(needs):
+            k = 1.0 - (1.0 - knowledge[e, j]) * np.exp(log_keep[e, j] * focus)
+            k = k + observation[e] * (1.0 - k)
+            knowledge_out[e, j] = k * (1.0 - knowledge_decay)
+        if on[e]:
+            skill[e] = skill[e] + learning_rate * (mastery[e] - skill[e])
+            tenure[e] += 1
+        control_out[e] = clip(
+            control[e] + decay * (style[e] - control[e]) + control_sensitivity[e] * heard[e],
+            0.0,
+            1.0,
+        )
+        recognition_out[e] = (1.0 - decay) * recognition[e] + decay * recognition_now[e]
+        meaning_out[e] = (1.0 - decay) * meaning[e] + decay * meaning_now[e]
+        growth_out[e] = (1.0 - decay) * growth[e] + decay * growth_now[e]
+        x = (1.0 - decay) * sting[e] + decay * sting_now[e] - decay * sting_repair[e]
+        sting_out[e] = x if x >= 0.0 or x != x else 0.0  # np.maximum(x, 0.0)
+        bonus = repeat_bonus[e] * repeat_served[e]
+        earned = bonus / wage[e] if wage[e] > 0 else 0.0
+        reward_out[e] = (1.0 - decay) * reward[e] + decay * earned
+        copies_harsh[e] *= 1.0 - decay  # Queues.fade
+
+
+@njit(cache=True)
+def _engage(engagement, bounded, disposition, sensitivity, baseline, span, rate, shock, on):
+    """The JD-R target from each slot's bounded job effect (:func:`jdr_target`), and
+    :func:`move_toward` it for staff on duty; vacant slots keep their value."""
+    out = np.empty_like(engagement)
+    for e in range(engagement.size):
+        x = engagement[e]
+        if on[e]:
+            z = baseline + disposition[e] + sensitivity[e] * span * bounded[e]
+            target = 1.0 / (1.0 + np.exp(-z))
+            out[e] = clip(x + rate * (target - x) + shock[e], 0.0, 1.0)
+        else:
+            out[e] = x
+    return out

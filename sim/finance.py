@@ -7,7 +7,13 @@ through spend and serving cost as well as through volume.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def daily_accounts(
@@ -47,3 +53,26 @@ def daily_accounts(
     profit = revenue - total
     ros = np.divide(profit, revenue, out=np.full_like(revenue, np.nan), where=revenue > 0)
     return {"revenue": revenue, **costs, "costs": total, "profit": profit, "return_on_sales": ros}
+
+
+def accounts(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 9 of the day: each firm's accounts."""
+    S, F, K = m.staff, m.firms, m.firms.k
+    t.accounts = daily_accounts(
+        sales=t.sales,
+        member_sales=t.member_sales,
+        serve_units=t.serve_units,
+        repeat_served=np.bincount(S.firm, weights=t.repeat_served, minlength=K),
+        staff_on_payroll=t.staff_on_payroll,
+        supervisors=m.supervisors_per_firm,
+        hires=np.bincount(S.firm[t.hires], minlength=K).astype(float),
+        price=F.price,
+        serving_cost=F.serving_cost,
+        loyalty_reward=F.loyalty_reward,
+        repeat_bonus=F.repeat_bonus,
+        wage=F.wage,
+        supervisor_wage=F.supervisor_wage,
+        hiring_cost=F.hiring_cost,
+        training_cost=F.training_cost,
+        fixed_cost=F.fixed_cost,
+    )

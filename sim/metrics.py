@@ -12,9 +12,17 @@ metrics (engagement, its shares, control, skill, ...) are plain daily means.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numba import njit
+
+from .engagement import autonomy as _autonomy
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 @dataclass(frozen=True)
@@ -120,16 +128,216 @@ BY_NAME = {m.name: m for m in METRICS}
 HEADLINE: tuple[str, ...] = tuple(m.name for m in METRICS if m.headline)
 
 
+def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
+    """Phase 10 of the day: today's metrics as a (firms x metrics) array, columns in
+    METRIC_NAMES order, each metric computed by name as numerator / denominator (NaN
+    where the denominator is not positive)."""
+    S, F, K, ch, cfg = m.staff, m.firms, m.firms.k, m.channels, m.config
+    on, e = S.on_duty, cfg.employees
+    served, rev = t.served, t.review
+    # per-firm sums over staff on duty (staff are stored firm by firm: segment sums)
+    n_on, eng, hi, lo, control, autonomy, knowledge, skill, busy, over = _staff_sums(
+        S.engagement, e.engaged_threshold, e.disengaged_threshold, S.control,
+        _autonomy(S.control, F.involvement[S.firm]), S.knowledge, S.skill, served,
+        t.overload, on, m._firm_starts,
+    )  # fmt: skip
+    visits, acc = t.visits, t.accounts
+    sup_delivered, sup_resolved, sup_info, latency, sup_load = _supervisor_sums(
+        S.team, ch.self_focus, t.delivery.criticism_heard_by_supervisor, rev.handled,
+        ch.capacity, ch.cadence, rev.delivered, rev.resolved, rev.info_sum, rev.latency_sum,
+        m._sup_firm_starts,
+    )  # fmt: skip
+    direct = t.direct_items
+    delivered = direct + sup_delivered
+    resolved = direct + sup_resolved
+    info = direct * cfg.feedback.direct_clarity + sup_info
+    one = np.ones(K)
+    ratios = {  # name: (numerator, denominator)
+        "engagement_mean": (eng, n_on),
+        "engaged_share": (hi, n_on),
+        "not_engaged_share": (n_on - hi - lo, n_on),
+        "disengaged_share": (lo, n_on),
+        "satisfaction": (t.satisfaction_sum, visits),
+        "nps": (100.0 * t.net_promoters, visits),
+        "quality": (t.quality_sum, visits),
+        "repeat_visit_rate": (t.retained, visits),
+        "retention": (t.retained, t.returning),
+        "visit_share": (visits, visits.sum() * one),
+        "revenue_share": (acc["revenue"], acc["revenue"].sum() * one),
+        "visits": (visits, one),
+        "returning": (t.returning, one),
+        "revenue": (acc["revenue"], one),
+        "costs": (acc["costs"], one),
+        "profit": (acc["profit"], one),
+        "return_on_sales": (acc["profit"], acc["revenue"]),
+        "turnover_rate": (
+            np.bincount(S.firm[t.quits], minlength=K) * 365.0,
+            t.staff_on_payroll,
+        ),
+        "feedback_items": (t.feedback_items, one),
+        "feedback_direct_share": (direct, t.feedback_items),
+        "feedback_delivered": (delivered, one),
+        "feedback_resolved": (resolved, one),
+        "feedback_latency": (latency, delivered),
+        "feedback_fidelity": (info, resolved),
+        "supervisor_control_load": (sup_load, m.supervisors_per_firm),
+        "control": (control, n_on),
+        "autonomy": (autonomy, n_on),
+        "knowledge": (knowledge, n_on),
+        "skill": (skill, n_on),
+        "overload": (over, busy),
+        "staff_on_duty": (n_on, one),
+        "loyalty_members": (m.member_count, m.customers.n * one),
+        "word_of_mouth": (t.wom, one),
+    }
+    num = np.array([ratios[name][0] for name in METRIC_NAMES])
+    den = np.array([ratios[name][1] for name in METRIC_NAMES])
+    return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0).T
+
+
+@njit(cache=True)
+def _pairwise_block(a, start, n):
+    """numpy's pairwise summation of up to 128 items: below 8 in turn, else 8 running
+    sums combined as a tree, then the remainder in turn."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[start + i]
+        return res
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+    i = start + 8
+    stop = start + n - n % 8
+    while i < stop:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < start + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a, start, n):
+    """numpy's pairwise summation of ``a[start:start + n]`` (what its add reductions do
+    over contiguous data), to the bit: above 128 items, the two halves (the first a
+    multiple of 8) summed alike and added. The halving runs on an explicit stack:
+    numba's on-disk cache does not reload recursive functions safely."""
+    if n <= 128:
+        return _pairwise_block(a, start, n)
+    starts, sizes = np.empty(64, np.int64), np.empty(64, np.int64)
+    phase, left = np.zeros(64, np.int64), np.empty(64)
+    depth, value = 0, 0.0
+    starts[0], sizes[0] = start, n
+    while True:
+        half = sizes[depth] // 2
+        half -= half % 8
+        if phase[depth] == 0:  # the first half
+            phase[depth] = 1
+            s, m = starts[depth], half
+        elif phase[depth] == 1:  # the first half's sum is in value; the second half
+            left[depth] = value
+            phase[depth] = 2
+            s, m = starts[depth] + half, sizes[depth] - half
+        else:  # both halves summed
+            value = left[depth] + value
+            if depth == 0:
+                return value
+            depth -= 1
+            continue
+        if m <= 128:
+            value = _pairwise_block(a, s, m)
+        else:
+            depth += 1
+            starts[depth], sizes[depth], phase[depth] = s, m, 0
+
+
+@njit(cache=True)
+def segment_sums(rows, starts):
+    """``np.add.reduceat(rows, starts, axis=1)`` of a 2-D array, to the bit: each
+    segment is its first item plus the pairwise sum of the rest."""
+    n_rows, n = rows.shape
+    out = np.empty((n_rows, starts.size))
+    for r in range(n_rows):
+        row = rows[r]
+        for j in range(starts.size):
+            s = starts[j]
+            e = starts[j + 1] if j + 1 < starts.size else n
+            out[r, j] = row[s] + _pairwise_sum(row, s + 1, e - s - 1) if e > s else row[s]
+    return out
+
+
+@njit(cache=True)
+def _supervisor_sums(
+    team, self_focus, heard, handled, capacity, cadence, delivered, resolved, info, latency,
+    starts,
+):  # fmt: skip
+    """Per-firm sums over supervisors of the items delivered and resolved, information,
+    latency and the control load (feedback handled plus a micro-manager's intervention
+    on each criticism heard, in proportion to style, per day of capacity)."""
+    n_sups = handled.size
+    control_work = np.zeros(n_sups)
+    for e in range(team.size):
+        control_work[team[e]] += self_focus[team[e]] * heard[e]
+    rows = np.empty((5, n_sups))
+    for k in range(n_sups):
+        rows[0, k], rows[1, k], rows[2, k], rows[3, k] = (
+            delivered[k], resolved[k], info[k], latency[k]
+        )  # fmt: skip
+        rows[4, k] = (handled[k] + control_work[k]) / (capacity[k] / cadence[k])
+    return segment_sums(rows, starts)
+
+
+@njit(cache=True)
+def _staff_sums(
+    engagement, engaged, disengaged, control, autonomy, knowledge, skill, served, overload,
+    on, starts,
+):  # fmt: skip
+    """Per-firm sums over staff on duty of: 1, engagement, engaged, actively disengaged,
+    control, autonomy, mean knowledge, skill, serving today, overload of those serving."""
+    n, needs = knowledge.shape
+    cols = np.empty((10, n))
+    for e in range(n):
+        w = 1.0 if on[e] else 0.0
+        busy = 1.0 if served[e] > 0 else 0.0
+        cols[0, e] = w
+        cols[1, e] = engagement[e] * w
+        cols[2, e] = (1.0 if engagement[e] >= engaged else 0.0) * w
+        cols[3, e] = (1.0 if engagement[e] < disengaged else 0.0) * w
+        cols[4, e] = control[e] * w
+        cols[5, e] = autonomy[e] * w
+        cols[6, e] = (0.0 + _pairwise_sum(knowledge[e], 0, needs)) / needs * w
+        cols[7, e] = skill[e] * w
+        cols[8, e] = busy * w
+        cols[9, e] = overload[e] * busy * w
+    return segment_sums(cols, starts)
+
+
 def summarise(daily: pd.DataFrame) -> dict[str, float]:
     """One number per metric for one firm's daily rows in the measurement window."""
+    return summarise_values(daily[list(METRIC_NAMES)].to_numpy(dtype=float))
+
+
+def summarise_values(values: np.ndarray) -> dict[str, float]:
+    """:func:`summarise` of one firm's daily metrics as a (days x metrics) array, columns
+    in METRIC_NAMES order (numpy only: what a study worker sends back)."""
+    col = {name: values[:, j] for j, name in enumerate(METRIC_NAMES)}
     out: dict[str, float] = {}
     for m in METRICS:
-        x = daily[m.name].to_numpy(dtype=float)
-        if m.name == "return_on_sales":
-            rev = daily["revenue"].sum()
-            out[m.name] = float(daily["profit"].sum() / rev) if rev > 0 else float("nan")
+        x = col[m.name]
+        if m.name == "return_on_sales":  # a ratio of sums (NaN days count as 0)
+            rev = np.nansum(col["revenue"])
+            out[m.name] = float(np.nansum(col["profit"]) / rev) if rev > 0 else float("nan")
         elif m.weight is not None:
-            w = daily[m.weight].to_numpy(dtype=float)
+            w = col[m.weight]
             ok = np.isfinite(x) & (w > 0)
             out[m.name] = float(np.average(x[ok], weights=w[ok])) if ok.any() else float("nan")
         else:

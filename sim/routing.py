@@ -27,11 +27,18 @@ columns; they read the channel parameters from :func:`channel_parameters`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
+from numba import njit
 
 from .config import STRUCTURES, Feedback, Scenario, Supervisor
+from .encounter import clip
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def resolve_structure(scenario: Scenario, structure: str | float) -> float:
@@ -301,30 +308,68 @@ def route_items(
     The supervisor hears every item (criticism feeds a micro-manager's control).
     Returns (items delivered now, information delivered now).
     """
-    n_slots, n_needs = queues.need.shape
-    e, d = items.employee, items.direct
-    crit = ~items.praise
-    out.criticism_heard_by_supervisor += np.bincount(e[crit], minlength=n_slots)
+    q = queues
+    _route(
+        items.employee, items.need, items.praise, items.harsh, items.direct, float(day),
+        float(np.log1p(-gain * clarity)), out.log_keep, out.recognition, out.meaning,
+        out.growth, out.sting, out.criticism_heard_by_supervisor, q.praise, q.criticism,
+        q.harsh, q.need, q.arrival_sum, q.copies, q.copies_harsh, q.copies_need,
+    )  # fmt: skip
+    direct = int(items.direct.sum())
+    return direct, float(direct) * clarity
 
-    ed, nd = e[d], items.need[d]
-    out.log_keep += need_counts(ed, nd, n_slots, n_needs) * np.log1p(-gain * clarity)
-    out.recognition += np.bincount(ed, weights=items.praise[d], minlength=n_slots)
-    out.meaning += np.bincount(ed, minlength=n_slots)
-    harsh_d = items.harsh[d]
-    out.sting += np.bincount(ed, weights=harsh_d, minlength=n_slots)
-    out.growth += np.bincount(ed, weights=crit[d] & ~harsh_d, minlength=n_slots)
-    queues.copies += np.bincount(ed, minlength=n_slots)
-    queues.copies_harsh += np.bincount(ed, weights=harsh_d, minlength=n_slots)
-    queues.copies_need += need_counts(ed, nd, n_slots, n_needs)
 
-    q = ~d
-    eq = e[q]
-    queues.praise += np.bincount(eq, weights=items.praise[q], minlength=n_slots).astype(np.int64)
-    queues.criticism += np.bincount(eq, weights=crit[q], minlength=n_slots).astype(np.int64)
-    queues.harsh += np.bincount(eq, weights=items.harsh[q], minlength=n_slots).astype(np.int64)
-    queues.need += need_counts(eq, items.need[q], n_slots, n_needs)
-    queues.arrival_sum += np.bincount(eq, minlength=n_slots) * float(day)
-    return int(d.sum()), float(d.sum()) * clarity
+@njit(cache=True)
+def _route(
+    employee, need, praise, harsh, direct, day, log_item, log_keep, recognition, meaning,
+    growth, sting, heard, q_praise, q_criticism, q_harsh, q_need, q_arrival, copies,
+    copies_harsh, copies_need,
+):  # fmt: skip
+    """:func:`route_items` in one pass over the items: each slot's counts first, then
+    added to the tallies and queues (count x per-item value, as the vectorised form)."""
+    n_slots, n_needs = q_need.shape
+    heard_now = np.zeros(n_slots)
+    d_count, d_praise, d_harsh, d_task = (
+        np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots)
+    )  # fmt: skip
+    q_count, q_p, q_c, q_h = (
+        np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots)
+    )  # fmt: skip
+    d_need, q_need_now = np.zeros((n_slots, n_needs)), np.zeros((n_slots, n_needs))
+    for i in range(employee.size):
+        e, crit = employee[i], not praise[i]
+        if crit:
+            heard_now[e] += 1.0
+        if direct[i]:
+            d_count[e] += 1.0
+            d_need[e, need[i]] += 1.0
+            d_praise[e] += 1.0 if praise[i] else 0.0
+            d_harsh[e] += 1.0 if harsh[i] else 0.0
+            d_task[e] += 1.0 if crit and not harsh[i] else 0.0
+        else:
+            q_count[e] += 1.0
+            q_need_now[e, need[i]] += 1.0
+            q_p[e] += 1.0 if praise[i] else 0.0
+            q_c[e] += 1.0 if crit else 0.0
+            q_h[e] += 1.0 if harsh[i] else 0.0
+    for e in range(n_slots):
+        heard[e] += heard_now[e]
+        for j in range(n_needs):
+            log_keep[e, j] += d_need[e, j] * log_item
+        recognition[e] += d_praise[e]
+        meaning[e] += d_count[e]
+        sting[e] += d_harsh[e]
+        growth[e] += d_task[e]
+        copies[e] += d_count[e]
+        copies_harsh[e] += d_harsh[e]
+        for j in range(n_needs):
+            copies_need[e, j] += d_need[e, j]
+        q_praise[e] += np.int64(q_p[e])
+        q_criticism[e] += np.int64(q_c[e])
+        q_harsh[e] += np.int64(q_h[e])
+        for j in range(n_needs):
+            q_need[e, j] += q_need_now[e, j]
+        q_arrival[e] += q_count[e] * day
 
 
 @dataclass
@@ -351,69 +396,241 @@ def review(
     gain: float,
     team_summary_weight: float,
 ) -> ReviewTally:
-    """Supervisors whose review falls today pass on (or drop) their queue and coach."""
-    n_sups = team_size.size
-    reviewing = (day + offset) % ch.cadence == 0
-    slots = np.flatnonzero(reviewing[team])
+    """Supervisors whose review falls today pass on (or drop) their queue and coach:
+    who reviews and the share of their queue their capacity covers (:func:`_reviewers`),
+    the items passed on (binomial draws, praise then criticism), and what those become
+    (:func:`_relay`)."""
+    n_sups, n_slots = team_size.size, team.size
     z = lambda: np.zeros(n_sups)  # noqa: E731
     tally = ReviewTally(z(), z(), z(), z(), z())
-    if slots.size == 0:
+    slots, s = np.empty(n_slots, dtype=np.int64), np.empty(n_slots, dtype=np.int64)
+    cover, p_praise, p_crit = np.empty(n_slots), np.empty(n_slots), np.empty(n_slots)
+    n = _reviewers(
+        day, team, offset, ch.cadence, ch.capacity, ch.pass_praise, ch.pass_criticism,
+        queues.praise, queues.criticism, queues.copies, slots, s, cover, p_praise, p_crit,
+        tally.handled,
+    )  # fmt: skip
+    if n == 0:
         return tally
-    s = team[slots]
+    slots, s, cover = slots[:n], s[:n], cover[:n]
     praise, crit = queues.praise[slots], queues.criticism[slots]
-    queued = praise + crit
-    copies = queues.copies[slots]
-    load = np.bincount(s, weights=queued + copies, minlength=n_sups)
-    cover_s = np.where(load > 0, np.minimum(1.0, ch.capacity / np.maximum(load, 1e-12)), 1.0)
-    cover = cover_s[s]
-
-    praise_out = rng.binomial(praise, cover * ch.pass_praise[s])
-    crit_out = rng.binomial(crit, cover * ch.pass_criticism[s])
-    passed = praise_out + crit_out
-    frac = np.divide(passed, queued, out=np.zeros(slots.size), where=queued > 0)
-    need_out = queues.need[slots] * frac[:, None]
-    spec = ch.specificity[s]
-    value = ch.relay_value[s]
-    log_item = np.log1p(-gain * value)
-    out.log_keep[slots] += need_out * (spec * log_item)[:, None]
-    dilution = team_summary_weight / np.maximum(team_size[s], 1.0)
-    team_need = np.zeros((n_sups, need_out.shape[1]))
-    np.add.at(team_need, s, need_out * (1 - spec)[:, None])
-    out.log_keep[slots] += team_need[s] * (dilution * log_item)[:, None]
-    team_praise = np.bincount(s, weights=praise_out * (1 - spec), minlength=n_sups)
-    team_crit = np.bincount(s, weights=crit_out * (1 - spec), minlength=n_sups)
-    # the filter decides how personal a relayed criticism is: harsh words pass raw and
-    # amplified in proportion to style, task criticism turns partly into blame; a coach
-    # (style 0) buffers both into task information. A team-level summary blames no one
-    # in particular and is all task information.
-    harsh_share = np.divide(queues.harsh[slots], crit, out=np.zeros(slots.size), where=crit > 0)
-    personal = harsh_share * ch.harsh_sting[s] + (1 - harsh_share) * ch.task_blame[s]
-    out.recognition[slots] += praise_out * spec + team_praise[s] * dilution
-    out.sting[slots] += crit_out * spec * personal
-    out.growth[slots] += crit_out * spec * (1 - np.minimum(personal, 1.0)) + team_crit[s] * dilution
-    # a relayed comment is also a story about the customers served (mediated meaning)
-    team_passed = team_praise + team_crit
-    out.meaning[slots] += ch.relayed_meaning[s] * (passed * spec + team_passed[s] * dilution)
-
-    # after-the-fact coaching of what employees already heard directly
-    repair = ch.coaching_repair[s] * cover
-    out.sting_repair[slots] += repair * queues.copies_harsh[slots]
-    out.growth[slots] += repair * queues.copies_harsh[slots]
-    coach_log = np.log1p(-gain * ch.coaching_value[s])
-    coached = queues.copies_need[slots] * cover[:, None]
-    out.log_keep[slots] += coached * coach_log[:, None]
-
-    arrival = queues.arrival_sum[slots] * frac
-    tally.resolved += np.bincount(s, weights=queued, minlength=n_sups)
-    tally.delivered += np.bincount(s, weights=passed, minlength=n_sups)
-    # clip float round-off: an item reviewed the day it arrived waited exactly 0 days
-    waited = np.maximum(passed * day - arrival, 0.0)
-    tally.latency_sum += np.bincount(s, weights=waited, minlength=n_sups)
-    # information reaching employees through the channel that resolved the item: a
-    # summarised item spreads team_summary_weight of an item over the team. (Coaching
-    # context added later to items heard directly is not counted here.)
-    relayed_info = passed * value * (spec + (1 - spec) * team_summary_weight)
-    tally.info_sum += np.bincount(s, weights=relayed_info, minlength=n_sups)
-    tally.handled += np.minimum(load, ch.capacity) * reviewing
+    praise_out = rng.binomial(praise, p_praise[:n])
+    crit_out = rng.binomial(crit, p_crit[:n])
+    q, c = queues, ch
+    _relay(
+        day, slots, s, praise, crit, praise_out, crit_out, cover, team_size, gain,
+        team_summary_weight, c.specificity, c.relay_value, c.harsh_sting, c.task_blame,
+        c.relayed_meaning, c.coaching_repair, c.coaching_value, q.need, q.harsh,
+        q.arrival_sum, q.copies_harsh, q.copies_need, out.log_keep, out.recognition,
+        out.sting, out.growth, out.meaning, out.sting_repair, tally.resolved,
+        tally.delivered, tally.latency_sum, tally.info_sum,
+    )  # fmt: skip
     queues.clear(slots)
     return tally
+
+
+@njit(cache=True)
+def _reviewers(
+    day, team, offset, cadence, capacity, pass_praise, pass_criticism, q_praise,
+    q_criticism, copies, slots, sup, cover, p_praise, p_crit, handled,
+):  # fmt: skip
+    """Slots whose supervisor reviews today (in slot order, with that supervisor), the
+    share of the queue each supervisor's capacity covers, each slot's chance of passing
+    praise and criticism on, and the items each supervisor got through. Returns how
+    many slots."""
+    n_sups = offset.size
+    reviewing = np.empty(n_sups, dtype=np.bool_)
+    for k in range(n_sups):
+        reviewing[k] = (day + offset[k]) % cadence[k] == 0
+    load = np.zeros(n_sups)
+    n = 0
+    for e in range(team.size):
+        k = team[e]
+        if reviewing[k]:
+            slots[n], sup[n] = e, k
+            load[k] += (q_praise[e] + q_criticism[e]) + copies[e]
+            n += 1
+    cover_of = np.ones(n_sups)
+    for k in range(n_sups):
+        if load[k] > 0:
+            x = capacity[k] / (load[k] if load[k] >= 1e-12 else 1e-12)
+            cover_of[k] = 1.0 if 1.0 <= x else x
+        done = load[k] if load[k] <= capacity[k] or load[k] != load[k] else capacity[k]
+        handled[k] += done * (1.0 if reviewing[k] else 0.0)
+    for i in range(n):
+        k = sup[i]
+        cover[i] = cover_of[k]
+        p_praise[i] = cover_of[k] * pass_praise[k]
+        p_crit[i] = cover_of[k] * pass_criticism[k]
+    return n
+
+
+@njit(cache=True)
+def _relay(
+    day, slots, sup, praise, crit, praise_out, crit_out, cover, team_size, gain,
+    team_summary_weight, specificity, relay_value, harsh_sting, task_blame, relayed_meaning,
+    coaching_repair, coaching_value, q_need, q_harsh, q_arrival, copies_harsh, copies_need,
+    log_keep, recognition, sting, growth, meaning, sting_repair, resolved, delivered,
+    latency_sum, info_sum,
+):  # fmt: skip
+    """What the reviewed items become, slot by slot (``sup`` is each reviewed slot's
+    supervisor; the passed counts are drawn): knowledge, recognition, growth, sting and
+    meaning relayed to the employee or summarised to the team, after-the-fact coaching,
+    and the supervisors' tallies, operation for operation as the vectorised form."""
+    n, needs = slots.size, q_need.shape[1]
+    n_sups = team_size.size
+    frac, need_out = np.zeros(n), np.empty((n, needs))
+    team_need = np.zeros((n_sups, needs))
+    team_praise, team_crit = np.zeros(n_sups), np.zeros(n_sups)
+    for i in range(n):
+        e, k = slots[i], sup[i]
+        queued = praise[i] + crit[i]
+        if queued > 0:
+            frac[i] = (praise_out[i] + crit_out[i]) / queued
+        spec = specificity[k]
+        log_item = np.log1p(-gain * relay_value[k])
+        for j in range(needs):
+            need_out[i, j] = q_need[e, j] * frac[i]
+            log_keep[e, j] += need_out[i, j] * (spec * log_item)
+            team_need[k, j] += need_out[i, j] * (1 - spec)
+        team_praise[k] += praise_out[i] * (1 - spec)
+        team_crit[k] += crit_out[i] * (1 - spec)
+    for i in range(n):
+        e, k = slots[i], sup[i]
+        spec, value = specificity[k], relay_value[k]
+        log_item = np.log1p(-gain * value)
+        size = team_size[k]
+        dilution = team_summary_weight / (size if size >= 1.0 or size != size else 1.0)
+        for j in range(needs):
+            log_keep[e, j] += team_need[k, j] * (dilution * log_item)
+        # the filter decides how personal a relayed criticism is: harsh words pass raw
+        # and amplified in proportion to style, task criticism turns partly into blame;
+        # a coach (style 0) buffers both into task information. A team-level summary
+        # blames no one in particular and is all task information.
+        harsh_share = q_harsh[e] / crit[i] if crit[i] > 0 else 0.0
+        personal = harsh_share * harsh_sting[k] + (1 - harsh_share) * task_blame[k]
+        capped = personal if personal <= 1.0 or personal != personal else 1.0
+        recognition[e] += praise_out[i] * spec + team_praise[k] * dilution
+        sting[e] += crit_out[i] * spec * personal
+        growth[e] += crit_out[i] * spec * (1 - capped) + team_crit[k] * dilution
+        # a relayed comment is also a story about the customers served (mediated meaning)
+        passed = praise_out[i] + crit_out[i]
+        meaning[e] += relayed_meaning[k] * (
+            passed * spec + (team_praise[k] + team_crit[k]) * dilution
+        )
+        # after-the-fact coaching of what employees already heard directly
+        repair = coaching_repair[k] * cover[i]
+        sting_repair[e] += repair * copies_harsh[e]
+        growth[e] += repair * copies_harsh[e]
+        coach_log = np.log1p(-gain * coaching_value[k])
+        for j in range(needs):
+            log_keep[e, j] += copies_need[e, j] * cover[i] * coach_log
+        resolved[k] += praise[i] + crit[i]
+        delivered[k] += passed
+        # clip float round-off: an item reviewed the day it arrived waited exactly 0 days
+        waited = passed * day - q_arrival[e] * frac[i]
+        latency_sum[k] += waited if waited >= 0.0 or waited != waited else 0.0
+        # information reaching employees through the channel that resolved the item: a
+        # summarised item spreads team_summary_weight of an item over the team. (Coaching
+        # context added later to items heard directly is not counted here.)
+        info_sum[k] += passed * value * (spec + (1 - spec) * team_summary_weight)
+
+
+def give_feedback(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 4 of the day: who speaks up (:func:`feedback_propensity`), and which way it
+    goes (:func:`route_items`: direct items are heard now, the rest queue for the
+    supervisor's review), in two compiled passes; the draws are numpy's, in the
+    vectorised order (invitations, who gives, harshness, directness)."""
+    cfg, S, F, K = m.config, m.staff, m.firms, m.firms.k
+    fb, cc = cfg.feedback, cfg.customers
+    r_fb = m.streams["feedback"]
+    n = t.chosen.size
+    u_invite, u_give = r_fb.random(n), r_fb.random(n)
+    gives = np.empty(n, dtype=np.int64)
+    gives = gives[
+        : _speak_up(
+            t.surprise, t.member_here, u_invite, u_give, fb.survey_invitation,
+            cc.feedback_base, cc.feedback_surprise, fb.member_feedback_multiplier,
+            fb.survey_response, gives,
+        )
+    ]  # fmt: skip
+    u_harsh, u_direct = r_fb.random(gives.size), r_fb.random(gives.size)
+    t.delivery = d = Delivery.empty(S.n, cc.needs)
+    q = m.queues
+    t.feedback_items, t.direct_items = np.zeros(K), np.zeros(K)
+    _feedback_items(
+        gives, t.surprise, t.server, t.visitors, t.chosen, m.customers.need, u_harsh,
+        u_direct, cc.harshness, F.direct_share, float(t.day),
+        float(np.log1p(-cfg.employees.knowledge_gain * fb.direct_clarity)), d.log_keep,
+        d.recognition, d.meaning, d.growth, d.sting, d.criticism_heard_by_supervisor,
+        q.praise, q.criticism, q.harsh, q.need, q.arrival_sum, q.copies, q.copies_harsh,
+        q.copies_need, t.feedback_items, t.direct_items,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _speak_up(
+    surprise, member, u_invite, u_give, invitation, base, surprise_gain, member_multiplier,
+    survey_response, gives,
+):  # fmt: skip
+    """The visits that produce an item (:func:`feedback_propensity` visit by visit);
+    returns how many, their rows in ``gives``."""
+    count = 0
+    for i in range(surprise.size):
+        p = (base + surprise_gain * abs(surprise[i])) * (member_multiplier if member[i] else 1.0)
+        p = 1.0 - (1.0 - clip(p, 0.0, 1.0)) * (
+            1.0 - survey_response * (1.0 if u_invite[i] < invitation else 0.0)
+        )
+        if u_give[i] < p:
+            gives[count] = i
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _feedback_items(
+    gives, surprise, server, visitors, chosen, need_of, u_harsh, u_direct, harshness,
+    direct_share, day, log_item, log_keep, recognition, meaning, growth, sting, heard,
+    q_praise, q_criticism, q_harsh, q_need, q_arrival, copies, copies_harsh, copies_need,
+    feedback_items, direct_items,
+):  # fmt: skip
+    """Each item's employee, need, sign, harshness and channel, routed (:func:`_route`)
+    and counted per firm."""
+    g = gives.size
+    employee, need = np.empty(g, dtype=np.int64), np.empty(g, dtype=np.int64)
+    praise, harsh, direct = (
+        np.empty(g, dtype=np.bool_),
+        np.empty(g, dtype=np.bool_),
+        np.empty(g, dtype=np.bool_),
+    )
+    for j in range(g):
+        i = gives[j]
+        k = chosen[i]
+        employee[j], need[j] = server[i], need_of[visitors[i]]
+        praise[j] = surprise[i] >= 0
+        harsh[j] = not praise[j] and u_harsh[j] < harshness
+        direct[j] = u_direct[j] < direct_share[k]
+        feedback_items[k] += 1.0
+        direct_items[k] += 1.0 if direct[j] else 0.0
+    _route(
+        employee, need, praise, harsh, direct, day, log_item, log_keep, recognition, meaning,
+        growth, sting, heard, q_praise, q_criticism, q_harsh, q_need, q_arrival, copies,
+        copies_harsh, copies_need,
+    )  # fmt: skip
+
+
+def reviews(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 6 of the day: supervisors whose review falls today pass on, drop or coach."""
+    cfg = m.config
+    t.review = review(
+        t.day,
+        m.staff.team,
+        m.team_size,
+        m.review_offset,
+        m.channels,
+        m.queues,
+        t.delivery,
+        m.streams["routing"],
+        gain=cfg.employees.knowledge_gain,
+        team_summary_weight=cfg.feedback.team_summary_weight,
+    )

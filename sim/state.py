@@ -7,6 +7,8 @@ few dozen array operations whatever the number of customers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .config import Firm, Scenario
@@ -177,3 +179,55 @@ class FirmTable:
         self.target_load = col("target_load")
         self.staffing_horizon = col("staffing_horizon_days")
         self.role_model = np.array([f.supervisor.role_model for f in firms])
+
+
+class Today:
+    """What happened today: written by the day's phases in turn (``model.step``) and read
+    by the later phases and the metrics (``sim.metrics.daily``). Per visit unless said.
+    """
+
+    # choose (sim.choice.choose)
+    seekers: np.ndarray  # customer rows whose need arose today
+    buys: np.ndarray  # per seeker: chose a firm (not the outside option)
+    visitors: np.ndarray  # customer rows served by a firm today
+    chosen: np.ndarray  # firm of each visit
+    prev: np.ndarray  # firm of each visitor's previous visit (-1: none)
+    returning: np.ndarray  # (K,) customers in need whose last visit was to this firm
+    # serve (sim.encounter.serve)
+    member_here: np.ndarray  # visitor is a programme member of the chosen firm
+    server: np.ndarray  # employee slot serving each visit
+    same: np.ndarray  # served by their own employee
+    served: np.ndarray  # (E,) visits per slot
+    overload: np.ndarray  # (E,) load above capacity
+    # encounter (sim.encounter.encounter)
+    quality: np.ndarray
+    satisfaction: np.ndarray
+    surprise: np.ndarray
+    repeat: np.ndarray  # previous visit was to the same firm
+    repeat_served: np.ndarray  # (E,) repeat visits per slot
+    promoter: np.ndarray
+    visits: np.ndarray  # (K,)
+    retained: np.ndarray  # (K,)
+    sales: np.ndarray  # (K,) spend multipliers summed
+    member_sales: np.ndarray  # (K,)
+    serve_units: np.ndarray  # (K,) serving-cost multipliers summed
+    net_promoters: np.ndarray  # (K,) promoters minus detractors
+    quality_sum: np.ndarray  # (K,)
+    satisfaction_sum: np.ndarray  # (K,)
+    # feedback (sim.routing.give_feedback)
+    feedback_items: np.ndarray  # (K,)
+    direct_items: np.ndarray  # (K,)
+    delivery: Any  # routing.Delivery: what employees heard today
+    # word of mouth (sim.word_of_mouth.talk)
+    wom: np.ndarray  # (K,) messages sent
+    # review (sim.routing.reviews)
+    review: Any  # routing.ReviewTally
+    # turnover (sim.workforce.turnover)
+    quits: np.ndarray  # slots
+    hires: np.ndarray  # slots
+    staff_on_payroll: np.ndarray  # (K,) before today's quits
+    # accounts (sim.finance.accounts)
+    accounts: dict[str, np.ndarray]  # per firm
+
+    def __init__(self, day: int):
+        self.day = day

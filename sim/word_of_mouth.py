@@ -8,8 +8,15 @@ graph as a networkx object for inspection and analysis.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import networkx as nx
 import numpy as np
+from numba import njit
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 
 def small_world(n: int, degree: int, rewiring: float, rng: np.random.Generator):
@@ -49,15 +56,6 @@ def to_networkx(indptr: np.ndarray, indices: np.ndarray) -> nx.Graph:
     return g
 
 
-def neighbours_of(indptr: np.ndarray, indices: np.ndarray, talkers: np.ndarray):
-    """Flattened neighbour lists of ``talkers`` and, per entry, the talker's position."""
-    starts = indptr[talkers]
-    counts = indptr[talkers + 1] - starts
-    owner = np.repeat(np.arange(talkers.size), counts)
-    offset = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    return indices[np.repeat(starts, counts) + offset], owner
-
-
 def spread(
     attitude: np.ndarray,
     indptr: np.ndarray,
@@ -66,13 +64,61 @@ def spread(
     firm: np.ndarray,
     message: np.ndarray,
 ) -> int:
-    """Each talker shifts every contact's attitude to ``firm`` by ``message``; returns messages."""
-    if talkers.size == 0:
-        return 0
-    listeners, owner = neighbours_of(indptr, indices, talkers)
-    if listeners.size == 0:
-        return 0
-    cell = (firm[owner], listeners)  # attitude is firm-major (K, N)
-    np.add.at(attitude, cell, message[owner])
-    attitude[cell] = np.clip(attitude[cell], 0.0, 1.0)
-    return int(listeners.size)
+    """Each talker shifts every contact's attitude to ``firm`` by ``message`` (kept in
+    [0, 1]); returns the messages sent."""
+    return _spread(attitude, indptr, indices, talkers, firm, message)
+
+
+@njit(cache=True)
+def _spread(attitude, indptr, indices, talkers, firm, message):
+    """Messages added talker by talker, contact by contact (attitude is firm-major
+    (K, N)); every attitude that heard something is then clipped to [0, 1]."""
+    sent = 0
+    for j in range(talkers.size):
+        k, c = firm[j], talkers[j]
+        for p in range(indptr[c], indptr[c + 1]):
+            attitude[k, indices[p]] += message[j]
+        sent += indptr[c + 1] - indptr[c]
+    for j in range(talkers.size):
+        k, c = firm[j], talkers[j]
+        for p in range(indptr[c], indptr[c + 1]):
+            a = attitude[k, indices[p]]
+            if a == a:  # np.clip: NaN stays, -0.0 becomes 0.0
+                a = a if a > 0.0 else 0.0
+                attitude[k, indices[p]] = a if a < 1.0 else 1.0
+    return sent
+
+
+def talk(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 5 of the day: surprised customers talk to their contacts, promoters refer."""
+    wm = m.config.word_of_mouth
+    r_wm = m.streams["word_of_mouth"]
+    n = t.surprise.size
+    u_talk, u_refer = r_wm.random(n), r_wm.random(n)
+    talkers, firm, message = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n)
+    count = _talkers(
+        t.visitors, t.chosen, t.surprise, t.promoter, u_talk, u_refer,
+        wm.threshold, wm.talk_probability, wm.referral_probability, wm.strength,
+        -wm.strength * wm.negativity, talkers, firm, message,
+    )  # fmt: skip
+    talkers, firm, message = talkers[:count], firm[:count], message[:count]
+    _spread(m.customers.attitude, *m.contacts, talkers, firm, message)
+    t.wom = np.bincount(firm, weights=m.contact_counts[talkers], minlength=m.firms.k)
+
+
+@njit(cache=True)
+def _talkers(
+    visitors, chosen, surprise, promoter, u_talk, u_refer, threshold, talk_probability,
+    referral_probability, praise, complaint, talkers, firm, message,
+):  # fmt: skip
+    """Visitors surprised beyond the threshold talk (praise or complaint, by the sign of
+    the surprise); promoters who do not talk may refer (praise). Returns how many."""
+    count = 0
+    for i in range(visitors.size):
+        talks = abs(surprise[i]) > threshold and u_talk[i] < talk_probability
+        refers = promoter[i] and not talks and u_refer[i] < referral_probability
+        if talks or refers:
+            talkers[count], firm[count] = visitors[i], chosen[i]
+            message[count] = praise if refers or surprise[i] >= 0 else complaint
+            count += 1
+    return count

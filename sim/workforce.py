@@ -14,7 +14,14 @@ laid off: a firm shrinks by attrition.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numba import njit
+
+if TYPE_CHECKING:
+    from .model import ServiceProfitChainModel
+    from .state import Today
 
 # the longest tenure an initial employee can have: a working life
 MAX_TENURE_DAYS = 40 * 365
@@ -146,3 +153,101 @@ def staffing(
         else:
             pending = np.flatnonzero((firm == f) & is_open)[::-1][: -gap[f]]
             is_open[pending] = False
+
+
+def turnover(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 8 of the day: quits, staffing toward the demand forecast, vacancies, hires."""
+    cfg, S, F, K, day = m.config, m.staff, m.firms, m.firms.k, t.day
+    wf = cfg.workforce
+    on = S.on_duty
+    quits = np.empty(S.n, dtype=np.int64)
+    t.staff_on_payroll = np.zeros(K)
+    t.quits = quits = quits[
+        : _quits(
+            S.engagement, S.tenure, on, S.firm, m.streams["turnover"].random(S.n),
+            wf.base_quit_rate, wf.disengagement_quit_factor, wf.labour_market_tightness,
+            wf.newcomer_quit_excess, wf.settling_days, quits, t.staff_on_payroll,
+        )
+    ]  # fmt: skip
+    S.leave(quits, day, wf.hiring_delay_days)
+    hires = np.empty(S.n, dtype=np.int64)
+    t.hires = hires = hires[
+        : _staff_to_demand(
+            m.demand, t.visits, F.staffing_horizon, cfg.service.capacity, F.target_load,
+            m.slot_pool, S.firm, S.on_duty, S.open, S.vacant_until, day,
+            wf.hiring_delay_days, hires,
+        )
+    ]  # fmt: skip
+    if quits.size:
+        m.queues.clear(quits)
+    if hires.size:
+        S.hire(hires, cfg, m.streams["hiring"])
+    if quits.size or hires.size:
+        m._refresh_rosters()
+        m.team_size = np.bincount(S.team, weights=S.on_duty, minlength=m.n_supervisors)
+
+
+@njit(cache=True)
+def _quits(
+    engagement, tenure, on, firm, u, base, factor, tightness, newcomer_excess,
+    settling_days, quits, payroll,
+):  # fmt: skip
+    """Who quits today (:func:`quit_hazard` slot by slot against the uniforms ``u``) and
+    each firm's payroll before the quits; returns how many quit, their slots in
+    ``quits``."""
+    count = 0
+    for e in range(engagement.size):
+        if not on[e]:
+            continue
+        payroll[firm[e]] += 1.0
+        newcomer = 1.0 + newcomer_excess * np.exp(-float(tenure[e]) / settling_days)
+        hazard = base * tightness * newcomer * np.exp(factor * (0.5 - engagement[e]))
+        hazard = hazard if hazard > 0.0 else 0.0
+        if u[e] < (hazard if hazard < 1.0 else 1.0):
+            quits[count] = e
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _staff_to_demand(
+    demand, visits, horizon, capacity, target_load, pool, firm, on_duty, is_open,
+    vacant_until, day, delay, hires,
+):  # fmt: skip
+    """The demand forecast moves toward today's visits, each firm opens or closes
+    vacancies toward the headcount that serves it (:func:`staffing_target`,
+    :func:`staffing`: lowest idle slots opened first, latest open vacancies closed
+    first), and the vacancies whose delay has passed are hired into today. Returns how
+    many hires, their slots in ``hires``."""
+    k_firms = demand.size
+    for k in range(k_firms):
+        demand[k] = demand[k] + (visits[k] - demand[k]) / horizon[k]
+        need = np.ceil(demand[k] / (capacity * target_load[k]) - 1e-9)
+        need = need if need > 1 else 1.0
+        need = need if need < pool[k] else float(pool[k])
+        held = 0
+        for e in range(firm.size):
+            if firm[e] == k and (on_duty[e] or is_open[e]):
+                held += 1
+        gap = np.int64(need) - held
+        if gap > 0:
+            for e in range(firm.size):
+                if gap == 0:
+                    break
+                if firm[e] == k and not on_duty[e] and not is_open[e]:
+                    is_open[e] = True
+                    vacant_until[e] = day + delay
+                    gap -= 1
+        elif gap < 0:
+            for e in range(firm.size - 1, -1, -1):
+                if gap == 0:
+                    break
+                if firm[e] == k and is_open[e]:
+                    is_open[e] = False
+                    gap += 1
+    n = 0
+    for e in range(firm.size):
+        if is_open[e] and vacant_until[e] <= day:
+            hires[n] = e
+            n += 1
+    return n

@@ -210,10 +210,18 @@ def test_bench_smoke_prints_every_section(tmp_path):
     """The benchmark runs at smoke size so it never rots; no timing is asserted."""
     out = tmp_path / "bench.json"
     proc = spc("bench", "--smoke", "--quiet", "--json", out)
-    for heading in ("(a) side by side", "(b) scaling", "(c) batch throughput", "(d) UI stepping"):
+    for heading in (
+        "(a) side by side",
+        "(b) scaling",
+        "(c) batch throughput",
+        "(d) UI stepping",
+        "(e) study",
+    ):
         assert heading in proc.stdout
     assert "ratio reference cost / model cost" in proc.stdout
     assert "serial, process-pool and Dask results identical: yes" in proc.stdout
     assert "projected Sobol study" in proc.stdout and "days per second for the pair" in proc.stdout
     figures = json.loads(out.read_text())
-    assert figures
+    study = figures["study"]
+    assert study["study_runs"] > study["runs_timed"] == 2
+    assert study["warm_cache_s"] > 0 and study["cold_cache_s"] is None  # not at smoke size

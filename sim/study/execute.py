@@ -80,13 +80,18 @@ def execute(task: Task) -> dict:
 
 
 def _simulate(task: Task) -> dict:
-    from ..metrics import summarise
-    from ..runner import FOCAL_FIRM, RunSpec, measurement_start, run_one
+    """One run summarised in the worker, numpy only: the focal firm's measured days."""
+    from ..metrics import summarise_values
+    from ..model import ServiceProfitChainModel
+    from ..runner import FOCAL_FIRM, measurement_start
 
     scenario = task.payload
-    daily = run_one(RunSpec(scenario, task.structure, task.seed, task.days))
     warm = measurement_start(scenario, task.days)
-    return summarise(daily[(daily["firm"] == FOCAL_FIRM) & (daily["day"] >= warm)])
+    model = ServiceProfitChainModel(scenario, structure=task.structure, seed=task.seed)
+    for _ in range(task.days):
+        model.step()
+    days = model.datacollector.model_vars["firm_metrics"][warm:]
+    return summarise_values(np.stack([d[FOCAL_FIRM] for d in days]))
 
 
 def _number(v) -> float:

@@ -3,7 +3,7 @@
 Three sections, each optional (``--only``):
 
 side-by-side
-    The full model and the plain-Mesa reference (:mod:`sim.bench_reference`,
+    The full model and the plain-Mesa reference (:mod:`benchmarks.reference_mesa`,
     one agent per customer, ``shuffle_do``) at the same customer count and days
     in this process: construction time separately, then the time of the days
     alone as seconds and nanoseconds per customer-day, and the ratio
@@ -23,6 +23,12 @@ batch
 ui
     What the web UI needs: a pair of markets (linear and triangular) stepped a
     day at a time in one process, as days per second for the pair.
+study
+    Runs of a study (``--study``, default the Sobol study of the structure
+    difference) timed end to end as a study worker does them (construction, run,
+    the focal firm's summary), the study's cost projected from them, and the
+    first-call cost of the compiled kernels (a fresh interpreter with an empty and
+    with a warm compiled-code cache).
 """
 
 from __future__ import annotations
@@ -40,13 +46,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .argtypes import positive_int as _count
-from .argtypes import seed as _seed
+from sim.argtypes import positive_int as _count
+from sim.argtypes import seed as _seed
+from sim.config import ScenarioError
 
-SECTIONS = ("side-by-side", "scaling", "batch", "ui")
+SECTIONS = ("side-by-side", "scaling", "batch", "ui", "study")
 SOBOL_N, SOBOL_D = 1024, 12  # Saltelli sampling with second-order indices: N (2D + 2)
 SOBOL_RUNS = SOBOL_N * (2 * SOBOL_D + 2) * 2  # both structures at every sample
 DEFAULT_SCENARIO = "scenarios/baseline.toml"
+DEFAULT_STUDY = "experiments/structure_sobol.toml"
 
 # (full, smoke) defaults; ``None`` in argparse means "not given on the command line"
 DEFAULTS = {
@@ -58,6 +66,8 @@ DEFAULTS = {
     "batch_days": (None, 30),  # None: the scenario's market.days
     "ui_customers": (10_000, 2_000),
     "ui_days": (200, 20),
+    "study_runs": (8, 2),
+    "study_days": (None, None),  # None: the study's days (smoke: 10 past the warm-up)
 }
 
 
@@ -126,10 +136,25 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
         "--ui-customers", type=_count, metavar="N", help="customers per market (default 10000)"
     )
     g.add_argument("--ui-days", type=_count, metavar="D", help="days stepped (default 200)")
+    g = p.add_argument_group("study")
+    g.add_argument(
+        "--study",
+        default=DEFAULT_STUDY,
+        help=f"study whose runs are timed and whose cost is projected (default: {DEFAULT_STUDY})",
+    )
+    g.add_argument(
+        "--study-runs", type=_count, metavar="R", help="runs of the study timed (default 8)"
+    )
+    g.add_argument(
+        "--study-days", type=_count, metavar="D", help="days per run (default: the study's)"
+    )
     p.add_argument(
         "--smoke",
         action="store_true",
-        help="tiny sizes for CI: 2000 x 10 days; scaling 1000,4000 x 20 days; batch 2 x 30 days",
+        help=(
+            "tiny sizes for CI: 2000 x 10 days; scaling 1000,4000 x 20 days; batch and "
+            "study 2 runs 10 days past the warm-up"
+        ),
     )
     p.add_argument(
         "--only",
@@ -195,7 +220,7 @@ def environment() -> dict:
     import mesa
     import numpy as np
 
-    from . import __version__
+    from sim import __version__
 
     try:
         load = [round(x, 2) for x in os.getloadavg()]
@@ -234,7 +259,7 @@ def reference_params(scenario) -> dict:
 
 def time_model(scenario, days: int, seed: int) -> dict:
     """Build the full model and step it ``days`` times; seconds for each part."""
-    from .model import ServiceProfitChainModel
+    from sim.model import ServiceProfitChainModel
 
     t0 = time.perf_counter()
     model = ServiceProfitChainModel(scenario, structure="linear", seed=seed)
@@ -258,8 +283,9 @@ def _default_repeats(customer_days: int) -> int:
 
 # ------------------------------------------------------------------ (a) side by side
 def side_by_side(args, scenario_path: str, note: _Progress) -> dict:
-    from .bench_reference import time_reference
-    from .config import load_scenario
+    from sim.config import load_scenario
+
+    from .reference_mesa import time_reference
 
     n, days = args.customers, args.days
     scenario = load_scenario(scenario_path, overrides={"customers.count": n})
@@ -327,18 +353,21 @@ def print_side_by_side(res: dict) -> None:
 
 
 # ------------------------------------------------------------------ (b) scaling
-_CHILD = "import sys; from sim.bench import _scaling_child; sys.exit(_scaling_child(sys.argv[1]))"
+_CHILD = (
+    "import sys; from benchmarks.bench import _scaling_child; sys.exit(_scaling_child(sys.argv[1]))"
+)
 
 
 def _scaling_child(spec_json: str) -> int:
     """Run in a fresh interpreter: time one size and print one JSON line on stdout."""
     spec = json.loads(spec_json)
     rss_start = _maxrss_mib()
-    from .config import load_scenario
-    from .model import ServiceProfitChainModel
+    from sim.config import load_scenario
+    from sim.model import ServiceProfitChainModel
 
     n, days = spec["customers"], spec["days"]
     scenario = load_scenario(spec["scenario"], overrides={"customers.count": n})
+    warm_kernels(spec["scenario"])
     rss_import = _maxrss_mib()
     t0 = time.perf_counter()
     model = ServiceProfitChainModel(scenario, structure="linear", seed=spec["seed"])
@@ -366,6 +395,16 @@ def _scaling_child(spec_json: str) -> int:
     }
     print(json.dumps(out))
     return 0
+
+
+def warm_kernels(scenario_path: str) -> None:
+    """Load the compiled kernels (numba's disk cache, or compile them) with a small
+    market, so a timing counts days, not the first call's loading."""
+    from sim.config import load_scenario
+    from sim.model import ServiceProfitChainModel
+
+    small = load_scenario(scenario_path, overrides={"customers.count": 300})
+    ServiceProfitChainModel(small, structure="linear", seed=1).run(8)
 
 
 def fit_exponent(customers: list[int], seconds: list[float]) -> float:
@@ -486,7 +525,7 @@ def print_scaling(res: dict) -> None:
 # ------------------------------------------------------------------ (c) batch
 def _timed_run(spec):
     """``run_one`` plus its own seconds and the process id (module level: picklable)."""
-    from .runner import run_one
+    from sim.runner import run_one
 
     t = time.perf_counter()
     df = run_one(spec)
@@ -494,9 +533,9 @@ def _timed_run(spec):
 
 
 def batch(args, scenario_path: str, note: _Progress) -> dict:
-    from .config import load_scenario
-    from .rng import replication_seeds
-    from .runner import DaskEvaluator, ProcessEvaluator, RunSpec, SerialEvaluator
+    from sim.config import load_scenario
+    from sim.rng import replication_seeds
+    from sim.runner import DaskEvaluator, ProcessEvaluator, RunSpec, SerialEvaluator
 
     scenario = load_scenario(scenario_path)
     days = args.batch_days or scenario.market.days
@@ -619,12 +658,13 @@ def print_batch(res: dict) -> None:
 
 
 def ui_stepping(args, scenario_path: str, note: _Progress) -> dict:
-    from .config import load_scenario
-    from .model import ServiceProfitChainModel
+    from sim.config import load_scenario
+    from sim.model import ServiceProfitChainModel
 
     scenario = load_scenario(scenario_path, {"customers.count": args.ui_customers})
     note(f"ui: stepping a linear/triangular pair of {args.ui_customers:,} customers")
     pair = [ServiceProfitChainModel(scenario, s, seed=args.seed) for s in ("linear", "triangular")]
+    warm_kernels(scenario_path)
     gc.collect()
     t = time.perf_counter()
     for _ in range(args.ui_days):
@@ -651,21 +691,151 @@ def print_ui(res: dict) -> None:
     )
 
 
+# ------------------------------------------------------------------ (e) study
+_FIRST_CALL = (
+    "import time; t = time.perf_counter(); "
+    "from sim import ServiceProfitChainModel, load_scenario; "
+    "m = ServiceProfitChainModel(load_scenario({path!r}, {{'customers.count': 500}})); "
+    "m.run(2); print(time.perf_counter() - t)"
+)
+
+
+def first_call(scenario_path: str, cold: bool = True) -> dict:
+    """Seconds for a fresh interpreter to import the model and step it twice: with an
+    empty compiled-code cache (numba compiles every kernel; skipped unless ``cold``) and
+    with the cache warm."""
+    import tempfile
+
+    def once(env: dict) -> float:
+        code = _FIRST_CALL.format(path=scenario_path)
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+        return float(proc.stdout.strip().splitlines()[-1])
+
+    if not cold:  # the cache the package already has (warm after any earlier run)
+        warm_s = once(dict(os.environ))
+        return {"cold_cache_s": math.nan, "warm_cache_s": warm_s, "compile_s": math.nan}
+    with tempfile.TemporaryDirectory(prefix="spc-numba-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        cold_s = once(env)
+        warm_s = once(env)
+    return {"cold_cache_s": cold_s, "warm_cache_s": warm_s, "compile_s": cold_s - warm_s}
+
+
+def study(args, scenario_path: str, note: _Progress) -> dict:
+    """Time runs of the study as its workers do them (``sim.study.execute.execute``:
+    construction, the run and the focal firm's summary), and project the study."""
+    import numpy as np
+
+    from sim.rng import replication_seeds
+    from sim.study.design import sample_points
+    from sim.study.execute import Task, execute
+    from sim.study.spec import Study
+
+    spec = Study.from_toml(args.study)
+    if spec.custom:
+        raise ScenarioError([f"{args.study}: bench times studies of this simulator only"])
+    points, _, _, _ = sample_points(spec)
+    names = list(points.columns)
+    warm = spec.base.market.warmup_days
+    days = args.study_days or (warm + 10 if args.smoke else spec.days)
+    if days <= warm:
+        raise ScenarioError([f"--study-days {days}: must exceed market.warmup_days ({warm})"])
+    runs_total = len(points) * spec.replications * len(spec.structures)
+    seeds = replication_seeds(spec.seed, spec.replications)
+    tasks = []
+    for i, row in enumerate(points.itertuples(index=False)):
+        scenario = spec.base.with_overrides(dict(zip(names, row, strict=True)))
+        for s in spec.structures:
+            tasks.append(Task(f"bench-{i}-{s}", s, int(seeds[0]), days, scenario))
+            if len(tasks) == args.study_runs:
+                break
+        if len(tasks) == args.study_runs:
+            break
+    note("study: compile cost (fresh interpreters, empty and warm compiled-code cache)")
+    compiled = first_call(scenario_path, cold=not args.smoke)  # compiling takes 20-40 s
+    note(f"study: {len(tasks)} runs of {args.study} x {days} days, end to end, serially")
+    execute(tasks[0])  # warm: compiled code loaded, caches primed
+    gc.collect()
+    cpu, wall = [], []
+    for task in tasks:
+        c, w = time.process_time(), time.perf_counter()
+        row = execute(task)
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - w)
+        if row["status"] != "succeeded":
+            raise RuntimeError(f"study run {task.run_id} failed: {row['error']}")
+    per_run = float(np.mean(cpu))
+    usable = max(1, min(args.workers, _nproc()))
+    return {
+        "study": args.study,
+        "customers": spec.base.customers.count,
+        "days": days,
+        "runs_timed": len(tasks),
+        "cpu_s_per_run": per_run,
+        "wall_s_per_run": float(np.mean(wall)),
+        "study_runs": runs_total,
+        "study_minutes_serial": runs_total * per_run / 60,
+        "study_minutes_on_workers": runs_total * per_run / usable / 60,
+        "workers": usable,
+        "sobol_reference_runs": SOBOL_RUNS,
+        "sobol_reference_minutes_on_workers": SOBOL_RUNS * per_run / usable / 60,
+        **compiled,
+    }
+
+
+def print_study(res: dict) -> None:
+    print(
+        f"\n(e) study: {res['runs_timed']} runs of {res['study']} ({res['customers']:,} "
+        f"customers x {res['days']} days), end to end as a study worker does them"
+    )
+    print(
+        f"  {1000 * res['cpu_s_per_run']:,.0f} ms of CPU per run (construction, run, summary); "
+        f"{1000 * res['wall_s_per_run']:,.0f} ms wall"
+    )
+    print(
+        f"  this study: {res['study_runs']:,} runs: {res['study_minutes_serial']:,.1f} minutes "
+        f"serially, {res['study_minutes_on_workers']:,.1f} minutes on {res['workers']} workers "
+        "(ideal division of the CPU time)"
+    )
+    print(
+        f"  the reference Sobol study (N={SOBOL_N} x {SOBOL_D} parameters, paired: "
+        f"{res['sobol_reference_runs']:,} runs of this size): "
+        f"{res['sobol_reference_minutes_on_workers']:,.1f} minutes on {res['workers']} workers"
+    )
+    if math.isfinite(res["cold_cache_s"]):
+        print(
+            f"  first call (fresh interpreter: import, build, two days): "
+            f"{res['cold_cache_s']:.2f} s with an empty compiled-code cache, "
+            f"{res['warm_cache_s']:.2f} s with it warm; compilation {res['compile_s']:.2f} s, "
+            "paid once per machine (numba cache=True)"
+        )
+    else:
+        print(
+            f"  first call (fresh interpreter: import, build, two days): "
+            f"{res['warm_cache_s']:.2f} s with the compiled-code cache as it is "
+            "(compilation itself is not timed at smoke size)"
+        )
+
+
 # ------------------------------------------------------------------ command
 def cmd_bench(args) -> int:
-    from .config import ScenarioError, load_scenario
+    from sim.config import load_scenario
 
     _resolve(args)
     note = _Progress(args.quiet)
     scenario_path = args.scenario
     if not Path(scenario_path).is_file():
         raise ScenarioError([f"{scenario_path}: no such scenario file (see --scenario)"])
+    if "study" in args.only and not Path(args.study).is_file():
+        raise ScenarioError([f"--study {args.study}: no such experiment file"])
     scenario_path = str(Path(scenario_path).resolve())
     # report bad input before anything runs: the scenario at every size asked for
     for n in {args.customers, args.ui_customers, *args.scaling}:
         load_scenario(scenario_path, {"customers.count": n})
     if args.json is not None:  # a bad path fails now, not after the whole benchmark
-        from .outputs import check_output
+        from sim.outputs import check_output
 
         check_output(Path(args.json) if args.json.strip() else args.json, False, "--json")
 
@@ -690,6 +860,7 @@ def cmd_bench(args) -> int:
         "scaling": (scaling, print_scaling),
         "batch": (batch, print_batch),
         "ui": (ui_stepping, print_ui),
+        "study": (study, print_study),
     }
     for name in SECTIONS:  # in the documented order, whatever order --only gave
         if name not in args.only:
