@@ -1370,29 +1370,31 @@ def _set_dotted(data: dict, key: str, value: Any) -> None:
         node[last] = value
 
 
-def _field_at(path: tuple) -> FieldInfo | None:
-    if path and path[0] == "competitors":
+def _field_at(path: tuple, root: type[BaseModel] | None = None) -> FieldInfo | None:
+    if root is None and path and path[0] == "competitors":
         path = ("firm", *path[1:])  # same fields and bounds, all optional
-    model: Any = Scenario
+    model: Any = root or Scenario
     info = None
     for part in path:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
+        if isinstance(part, int):
+            continue  # an entry of an array of tables: its fields are the item type's
         info = model.model_fields.get(str(part))
         if info is None:
             return None
         model = info.annotation
         if getattr(model, "__args__", None) and not isinstance(model, type):
-            # Optional[Sub] in partial models: look through the union.
+            # Optional[Sub] in partial models, list[Sub] in arrays of tables: look through.
             model = next((a for a in model.__args__ if a is not type(None)), model)
     return info
 
 
-def _allowed(path: tuple, err: dict) -> str:
-    info = _field_at(path)
+def _allowed(path: tuple, err: dict, root: type[BaseModel] | None = None) -> str:
+    info = _field_at(path, root)
     if err["type"] == "extra_forbidden":
-        parent = _field_at(path[:-1]) if len(path) > 1 else None
-        model = parent.annotation if parent is not None else Scenario
+        parent = _field_at(path[:-1], root) if len(path) > 1 else None
+        model = parent.annotation if parent is not None else root or Scenario
         if getattr(model, "__args__", None) and not isinstance(model, type):
             model = next(a for a in model.__args__ if a is not type(None))
         names = ", ".join(model.model_fields) if isinstance(model, type) else "?"
@@ -1433,10 +1435,14 @@ def _origin(dotted: str, labels: Mapping[str, str]) -> str | None:
 
 
 def format_validation_error(
-    err: ValidationError, source: str, labels: Mapping[str, str] | None = None
+    err: ValidationError,
+    source: str,
+    labels: Mapping[str, str] | None = None,
+    schema: type[BaseModel] | None = None,
 ) -> list[str]:
     """One line per problem; a value that came from an option is blamed on the option
-    (``labels`` maps a dotted key to how it was given, e.g. ``--days 30``)."""
+    (``labels`` maps a dotted key to how it was given, e.g. ``--days 30``). ``schema``
+    is the model validated (default: the scenario), whose fields the message allows."""
     labels = labels or {}
     problems = []
     for e in err.errors():
@@ -1448,7 +1454,7 @@ def format_validation_error(
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         value = e.get("input")
-        allowed = _allowed(path, e)
+        allowed = _allowed(path, e, schema)
         key = _origin(dotted, labels)
         if (
             key is None

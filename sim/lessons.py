@@ -96,7 +96,7 @@ def load_lesson(path: str | Path) -> Lesson:
     try:
         lesson = Lesson.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, str(p))) from None
+        raise ScenarioError(format_validation_error(exc, str(p), schema=Lesson)) from None
     problems = []
     for i, s in enumerate(lesson.steps):
         try:

@@ -5,6 +5,7 @@ validation, and write the score and the surviving mutants to results/mutation/.
     python tools/mutation.py --sample 40          # a random sample (MUTATE_SAMPLE, MUTATE_SEED)
     python tools/mutation.py --only 'sim.metrics.*' --only 'sim.runner.x_paired_summary*'
     python tools/mutation.py --report             # rewrite the report from results so far
+    python tools/mutation.py --show NAME          # a mutant's change and fingerprint
 
 mutmut (configured under [tool.mutmut] in pyproject.toml) copies the project into
 mutants/, runs the fast tests once to learn which tests call which function, then runs
@@ -19,7 +20,10 @@ in tools/equivalent_mutants.txt; they are reported but not counted.
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
 import fnmatch
+import hashlib
 import json
 import os
 import random
@@ -107,15 +111,74 @@ def targeted(names, patterns) -> list[str]:
     return sorted(n for n in names if match(n, patterns) and not match(n, IMPORT_TIME))
 
 
-def equivalents() -> dict[str, str]:
+def _functions(module: str) -> dict[str, str]:
+    """Source of every function (and method) in the mutated copy of ``module``."""
+    path = MUTANTS / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        return {}
+    src = path.read_text()
+    return {
+        node.name: ast.get_source_segment(src, node) or ""
+        for node in ast.walk(ast.parse(src))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def mutant_diff(name: str, cache: dict | None = None) -> list[str]:
+    """The lines a mutant changes (``-`` original, ``+`` mutated), without the name."""
+    module, _, func = name.rpartition(".")
+    base = func.rpartition("__mutmut_")[0]
+    cache = {} if cache is None else cache
+    if module not in cache:
+        cache[module] = _functions(module)
+    funcs = cache[module]
+    orig, mut = funcs.get(f"{base}__mutmut_orig"), funcs.get(func)
+    if orig is None or mut is None:
+        return []
+    orig = orig.replace(f"{base}__mutmut_orig", base, 1).splitlines()
+    mut = mut.replace(func, base, 1).splitlines()
+    return [
+        line[0] + line[1:].strip()
+        for line in difflib.unified_diff(orig, mut, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("---", "+++"))
+    ]
+
+
+def fingerprint(name: str, cache: dict | None = None) -> str:
+    """What the mutant changes, hashed: mutmut numbers a function's mutants in order, so
+    editing the function renumbers them and a documented name can come to mean another
+    mutant. The fingerprint ties the review to the change itself."""
+    diff = mutant_diff(name, cache)
+    if not diff:
+        return ""
+    return hashlib.sha1("\n".join(diff).encode()).hexdigest()[:10]
+
+
+def equivalents() -> dict[str, tuple[str, str]]:
+    """Documented equivalents: name -> (fingerprint, reason)."""
     out = {}
     if EQUIVALENT.exists():
         for line in EQUIVALENT.read_text().splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
-                name, _, why = line.partition(" ")
-                out[name] = why.strip()
+                name, _, rest = line.partition(" ")
+                mark, _, why = rest.strip().partition(" ")
+                out[name] = (mark, why.strip())
     return out
+
+
+def reviewed_equivalent(names, results) -> tuple[set[str], list[str]]:
+    """Names among ``names`` documented as equivalent whose change is still the one
+    reviewed, and documented names that no longer exist or now mean another change
+    (review them again)."""
+    cache: dict = {}
+    equiv, ok, stale = equivalents(), set(), []
+    for name, (mark, _) in sorted(equiv.items()):
+        if name not in results or fingerprint(name, cache) != mark:
+            stale.append(name)
+        elif name in names:
+            ok.add(name)
+    return ok, stale
 
 
 def generate() -> None:
@@ -141,7 +204,7 @@ def run(names: list[str], jobs: int) -> None:
 def report(patterns, sample: list[str] | None) -> int:
     results = all_mutants()
     names = sample if sample is not None else targeted(results, patterns)
-    equiv = equivalents()
+    equiv, stale = reviewed_equivalent(set(names), results)
     by = {n: status(results.get(n)) for n in names}
     counts = Counter(by.values())
     documented = [n for n in names if n in equiv]
@@ -163,10 +226,14 @@ def report(patterns, sample: list[str] | None) -> int:
         "score": round(score, 4) if score == score else None,
         "checked_by_module": dict(sorted(modules.items())),
         "survivors": survivors,
-        "stale_equivalents": sorted(set(equiv) - set(results)),
+        "stale_equivalents": stale,
     }
     (OUT / "score.json").write_text(json.dumps(summary, indent=2) + "\n")
-    lines = [f"{n}\t{by[n]}" for n in survivors]
+    cache: dict = {}
+    lines = [
+        f"{n}\t{by[n]}\t{fingerprint(n, cache)}\t{' | '.join(mutant_diff(n, cache))}"
+        for n in survivors
+    ]
     (OUT / "survivors.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
     print(
         f"mutation score {summary['score']}: {len(killed)} killed of {denominator} "
@@ -175,7 +242,10 @@ def report(patterns, sample: list[str] | None) -> int:
         f"{(OUT / 'survivors.txt').relative_to(ROOT)}"
     )
     if summary["stale_equivalents"]:
-        print(f"note: {len(summary['stale_equivalents'])} documented equivalents no longer exist")
+        print(
+            f"note: {len(stale)} documented equivalents no longer exist or now mean another "
+            "change (review again): " + ", ".join(stale)
+        )
     return 0
 
 
@@ -186,6 +256,7 @@ def main(argv=None) -> int:
     ap.add_argument("--only", action="append", help="mutant name pattern (repeatable)")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", 1)))
     ap.add_argument("--report", action="store_true", help="only rewrite the report")
+    ap.add_argument("--show", metavar="NAME", action="append", help="print a mutant's change")
     ap.add_argument(
         "--reuse-stats",
         action="store_true",
@@ -193,6 +264,12 @@ def main(argv=None) -> int:
     )
     args = ap.parse_args(argv)
     patterns = tuple(args.only) if args.only else TARGETS
+    if args.show:
+        for name in args.show:
+            diff = mutant_diff(name)
+            print(name, fingerprint(name) or "(no such mutant: run mutmut once to generate)")
+            print("\n".join(f"  {line}" for line in diff))
+        return 0
     if args.report:
         return report(patterns, None)
     if not args.reuse_stats:
