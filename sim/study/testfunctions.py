@@ -44,3 +44,9 @@ def fragile(x: float, seed: int = 0):
 def slow_linear(x: float, seed: int = 0):
     """``noisy_linear`` taking 50 ms of wall time: long enough to interrupt a study."""
     return noisy_linear(x, seed=seed, pause=0.05)
+
+
+def sleepy(x: float) -> float:
+    """Sleeps ``x`` seconds and returns ``x``: runs that finish out of input order."""
+    time.sleep(x)
+    return x
