@@ -84,9 +84,12 @@ class _Evaluator:
             self._close(kill=exc_type is not None)
 
     def imap(self, fn: Callable, items: Iterable, window: int | None = None) -> Iterator:
-        with self:
-            for _, item, result in self._iter(fn, items, window):
-                yield item, result
+        if not self._depth:  # not inside a with block: a pool for this call alone
+            with self:
+                yield from self.imap(fn, items, window)
+            return
+        for _, item, result in self._iter(fn, items, window):
+            yield item, result
 
     def map(
         self, fn: Callable, items: Sequence, progress: bool = False, desc: str = "runs"
