@@ -211,6 +211,23 @@ def test_sobol_note_when_n_is_not_a_power_of_two():
     assert any("not a power of two" in n and "128" in n for n in study.plan().notes)
 
 
+def test_no_sobol_indices_when_the_base_samples_do_not_vary():
+    """At n = 4 no base sample (A, B rows) of the design falls in the corner, only a
+    mixed (AB) point does: SALib returns all zeros, which a report would read as "no
+    factor matters"; the analysis says why there are no indices instead."""
+    study = Study(
+        factors=[Factor("x", 0, 1), Factor("z", 0, 1)],
+        design="sobol",
+        n=4,
+        model="sim.study.testfunctions:corner",
+        outcomes=["y"],
+    )
+    res = study.run(out=None) and study.analyze()
+    assert res.points["y"].nunique() == 2, "the corner is hit by some point"
+    assert "y" not in res.sobol
+    assert any("y: varies at too few of the design's points" in n for n in res.notes), res.notes
+
+
 # ------------------------------------------------------------------ PRIM
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_prim_finds_a_planted_box(seed):
