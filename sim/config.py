@@ -133,13 +133,17 @@ class Market(Section):
         assumption="a year, long enough for a window after the warm-up",
     )
     warmup_days: int = P(
-        90,
+        200,
         0,
         3000,
         "day",
         "Initial days excluded from summaries (transient from initialisation)",
-        assumption="customer expectations converge within about 60 days (running mean of "
-        "the first visits); the staff side sets the rest of the transient",
+        assumption="set from the warm-up MSER-5 (White, Cobb & Spratt 2000) detects on the "
+        "baseline's key series (200 days, focal engagement; 4 runs of 900 days, spc facts "
+        "--quick, fact 8). The market starts in its steady state (staff tenure, disposition "
+        "and knowledge as turnover sustains them, expectations around the quality met), so "
+        "no state drifts systematically; MSER on 4-run means of smooth series still cuts "
+        "anywhere from 15 to 405 days as parameters change (slow wander, not drift)",
     )
 
     @field_validator("warmup_days")
@@ -184,7 +188,7 @@ class Customers(Section):
         5_000_000,
         "customers",
         "Customers in the market",
-        assumption="large enough for about 30 staff in 4 teams per firm at 15 staff per 1,000 "
+        assumption="large enough for about 26 staff in 4 teams per firm at 13 staff per 1,000 "
         "customers (turnover and engagement shares are not single-person steps); shares and "
         "rates are per customer; checked over [2000, 6000]",
     )
@@ -208,14 +212,15 @@ class Customers(Section):
         "checked over [1, 8]",
     )
     expectation_init: RangeType(0, 1) = R(
-        (0.45, 0.65),
+        (0.42, 0.62),
         0,
         1,
         "q-units",
         "Prior service expectation before any visit, drawn uniformly; it weighs as one "
         "visit and is replaced by experience (see expectation_adaptation)",
-        assumption="around the quality the market delivers at the start; only the first "
-        "visit's surprise depends on it; checked over [0.3, 0.8]",
+        assumption="an existing market: drawn around the quality customers will meet (the "
+        "baseline's mean expectation settles at 0.50-0.51, measured over days 100-900 "
+        "of four runs), so expectations do not drift after the start; checked over [0.3, 0.8]",
     )
     expectation_adaptation: float = P(
         0.15,
@@ -544,12 +549,17 @@ class Employees(Section):
         "[0.3, 0.7] to [0.7, 1.0]",
     )
     knowledge_init: RangeType(0, 1) = R(
-        (0.3, 0.6),
+        (0.6, 0.8),
         0,
         1,
         "q-units",
-        "Initial knowledge of each need type",
-        assumption="partial knowledge of customers' needs; checked over [0.1, 0.4] to [0.5, 0.8]",
+        "Settled knowledge of each need type of the initial staff, drawn uniformly; each "
+        "sits below it by tenure, on the learning curve from new-hire knowledge "
+        "(employees.learning_rate)",
+        assumption="an existing firm: the level knowledge settles at in the baseline market "
+        "(0.6-0.7 per need for staff past their first year, measured on days 600-800 of two "
+        "runs), so knowledge does not drift after the start; checked over [0.1, 0.4] to "
+        "[0.6, 0.8]",
     )
     engagement_init: RangeType(0, 1) = R(
         (0.3, 0.8),
@@ -700,7 +710,7 @@ class Engagement(Section):
     """
 
     baseline: float = P(
-        0.24,
+        0.2,
         -5,
         5,
         "logit",
@@ -708,18 +718,19 @@ class Engagement(Section):
         "employees.disposition_sd so the baseline market has 1/3 engaged and about 1/6 "
         "actively disengaged on the steady-state window (experiments/calibrate_engagement.py)",
         "Calibrated to Gallup, State of the American Workplace 2017 (33 % engaged, 16 % "
-        "actively disengaged)",
+        "actively disengaged); 0.2 gives 33 % / 15 % with span 0.5 (three seeds, days 120-300)",
     )
     span: float = P(
-        0.65,
+        0.5,
         0.05,
         5,
         "logit",
         "Largest shift of the engagement logit the job itself can make, either way (the "
         "job's effect saturates): no single lever engages everyone",
         assumption="bounds the engaged share under any single lever below the ~70 % Gallup "
-        "reports for its best workplaces, and above a few % under the worst; checked over "
-        "[0.4, 1.0]",
+        "reports for its best workplaces, and above a few % under the worst (0.65 let a "
+        "coaching supervisor, style 0, engage 74-76 %; 0.5 gives about 63 % with the "
+        "baseline at 1/3, three seeds, days 120-300); checked over [0.4, 1.0]",
     )
     reference: float = P(
         1.5,
@@ -727,8 +738,10 @@ class Engagement(Section):
         10,
         "logit",
         "Job balance of the typical (baseline) job: levers act relative to it",
-        assumption="the mean job balance of the baseline market (linear, style 0.3; "
-        "measured 1.49-1.51), so the intercept alone sets the baseline shares; checked "
+        assumption="the mean job balance of the baseline market (linear, style 0.3) when it "
+        "was set (1.49-1.51); since the market starts in its steady state (26 staff a "
+        "firm) it measures 1.05-1.38 (mean 1.22, days 120-300, two seeds) and the "
+        "intercept (engagement.baseline, recalibrated) absorbs the difference; checked "
         "over [1.0, 2.0]",
     )
     autonomy: float = P(
@@ -1111,14 +1124,15 @@ class Supervisor(Section):
 
 class Policy(Section):
     staff_per_1000_customers: float = P(
-        15.0,
+        13.0,
         0.5,
         500,
         "employees",
         "Initial staffing: employees per 1,000 customers in the market (then staffing follows "
         "demand, see target_load)",
-        assumption="at the default visit rate about 6-7 visits per employee-day, two thirds of "
-        "capacity; checked over [10, 20]",
+        assumption="at the default visit rate, with about 15 % of needs going to no firm, "
+        "about 6.5 visits per employee-day (target_load of capacity), so an existing firm "
+        "starts staffed for its demand and headcount does not drift; checked over [10, 20]",
     )
     target_load: float = P(
         0.65,

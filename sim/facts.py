@@ -39,6 +39,7 @@ from . import probes
 from .argtypes import positive_int as _positive_int
 from .argtypes import seed as _seed
 from .config import ParamInfo, Scenario, ScenarioError, iter_parameters, load_scenario
+from .report import fmt
 
 DEFAULT_SCENARIO = "scenarios/baseline.toml"
 FOCAL = 0
@@ -128,16 +129,6 @@ def boot_ci(
     if vals.size < draws // 2:
         return point, math.nan, math.nan
     return point, float(np.quantile(vals, 0.025)), float(np.quantile(vals, 0.975))
-
-
-def fmt(x: float, digits: int = 3) -> str:
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.{digits}f}"
 
 
 def fmt_ci(ci: tuple[float, float]) -> str:

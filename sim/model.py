@@ -123,8 +123,11 @@ class ServiceProfitChainModel(mesa.Model):
         self.bonus_shift = np.minimum(f.bonus_focus * incentive, 0.9)
         self.rapport_gain = np.minimum(cfg.employees.rapport_gain * (1.0 + self.bonus_shift), 1.0)
         self.slot_pool = np.bincount(s.firm, minlength=k)
-        # demand forecast for staffing: visits per firm per day, starting at an equal share
-        self.demand = np.full(k, cfg.customers.count * cfg.customers.visit_rate / k)
+        # demand forecast for staffing: an existing firm is staffed for the visits it
+        # forecasts, so the forecast starts at what its initial headcount serves
+        self.demand = workforce.staffed_demand(
+            s.firm, s.on_duty, cfg.service.capacity, f.target_load
+        )
         self.supervisors_per_firm = np.bincount(s.supervisor_firm, minlength=k).astype(float)
         # habit bonus of each firm for its last customers (a probe may raise one firm's)
         self.habit = np.full(k, cfg.customers.habit)

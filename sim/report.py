@@ -14,14 +14,15 @@ from .metrics import HEADLINE
 from .outputs import atomic_file
 
 
-def _fmt(x: float) -> str:
+def fmt(x: float | None, digits: int = 3) -> str:
+    """A figure for a table or a sentence: thousands grouped, fewer decimals as it grows."""
     if x is None or not math.isfinite(x):
         return "n/a"
     if abs(x) >= 100:
         return f"{x:,.0f}"
     if abs(x) >= 10:
         return f"{x:.1f}"
-    return f"{x:.3f}"
+    return f"{x:.{digits}f}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -42,7 +43,7 @@ def comparison_table(summary: pd.DataFrame, provenance: dict, metrics=HEADLINE) 
     body = []
     any_ci = False
     for name, r in rows.iterrows():
-        ci = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
+        ci = f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]"
         if math.isfinite(r.ci_low) and math.isfinite(r.ci_high):
             any_ci = True
             ci += " *" if r.ci_low > 0 or r.ci_high < 0 else "  "
@@ -52,9 +53,9 @@ def comparison_table(summary: pd.DataFrame, provenance: dict, metrics=HEADLINE) 
             (
                 name,
                 r.unit,
-                _fmt(r.linear_mean),
-                _fmt(r.triangular_mean),
-                _fmt(r.difference),
+                fmt(r.linear_mean),
+                fmt(r.triangular_mean),
+                fmt(r.difference),
                 ci,
             )
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import Firm, Scenario
+from .workforce import stationary_staff
 
 
 class CustomerTable:
@@ -73,16 +74,32 @@ class StaffTable:
         self.open = np.zeros(n, dtype=bool)
         self.vacant_until = np.zeros(n, dtype=np.int64)
         self.generation = np.zeros(n, dtype=np.int64)
-        self.tenure = rng.integers(0, 3 * 365, size=n).astype(np.int64)
-        # each person's learning curve approaches their own mastery; the initial staff
-        # sit on their curve according to their tenure
-        self.mastery = rng.uniform(*e.skill_init, size=n)
-        self.skill = skill_at_tenure(
-            self.mastery, self.tenure, scenario.workforce.new_hire_skill, e.learning_rate
+        # an existing firm: the disposition and tenure mix its turnover sustains
+        w = scenario.workforce
+        self.disposition, self.tenure = stationary_staff(
+            n,
+            rng,
+            disposition_sd=e.disposition_sd,
+            typical_logit=scenario.engagement.baseline,
+            base=w.base_quit_rate,
+            factor=w.disengagement_quit_factor,
+            tightness=w.labour_market_tightness,
+            newcomer_excess=w.newcomer_quit_excess,
+            settling_days=w.settling_days,
         )
-        self.knowledge = rng.uniform(*e.knowledge_init, size=(n, c.needs))
+        # each person's learning curve approaches their own mastery; the initial staff
+        # sit on their curve according to their tenure, for skill and for knowledge of
+        # each need (learnt on the job over the same months; knowledge_init is the
+        # settled level)
+        self.mastery = rng.uniform(*e.skill_init, size=n)
+        self.skill = skill_at_tenure(self.mastery, self.tenure, w.new_hire_skill, e.learning_rate)
+        self.knowledge = skill_at_tenure(
+            rng.uniform(*e.knowledge_init, size=(n, c.needs)),
+            self.tenure[:, None],
+            w.new_hire_knowledge,
+            e.learning_rate,
+        )
         self.engagement = rng.uniform(*e.engagement_init, size=n)
-        self.disposition = rng.normal(0.0, e.disposition_sd, size=n)
         self.sensitivity = np.exp(rng.normal(0.0, e.sensitivity_sd, size=n))
         self.style_of_slot = self.supervisor_style[self.team]
         self.control = self.style_of_slot.copy()

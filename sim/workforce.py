@@ -16,6 +16,67 @@ from __future__ import annotations
 
 import numpy as np
 
+# the longest tenure an initial employee can have: a working life
+MAX_TENURE_DAYS = 40 * 365
+
+
+def settled_quit_hazard(
+    tenure: np.ndarray, base: float, tightness: float, newcomer_excess: float, settling_days: float
+) -> np.ndarray:
+    """Cumulative quit hazard H(t) up to tenure ``t`` of an averagely engaged employee
+    (engagement 0.5): the integral of :func:`quit_hazard` over tenure."""
+    t = np.asarray(tenure, dtype=float)
+    return (
+        base
+        * tightness
+        * (t + newcomer_excess * settling_days * (1.0 - np.exp(-t / settling_days)))
+    )
+
+
+def stationary_staff(
+    size: int,
+    rng: np.random.Generator,
+    *,
+    disposition_sd: float,
+    typical_logit: float,
+    base: float,
+    factor: float,
+    tightness: float,
+    newcomer_excess: float,
+    settling_days: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dispositions and tenures (days) of the staff of a firm that has long been hiring
+    (dispositions ~ N(0, ``disposition_sd``)) to replace quits.
+
+    In a stationary renewal process the current occupant of a position is drawn
+    length-biased, in proportion to how long their kind stays, E[T | d], and their
+    tenure has density S_d(t) / E[T | d], S_d the survival function of a job spell
+    (Cox 1962, Renewal Theory, ch. 5). A job spell's hazard is :func:`quit_hazard` at
+    the engagement the person's disposition gives in the typical job,
+    logistic(``typical_logit`` + d), up to a working life. Starting the market with
+    this mix (instead of a newly opened firm's) keeps the skill and knowledge that grow
+    with tenure, and the engagement that selective quitting raises, from drifting
+    during the run. Dispositions are binned on 64 quantiles for the survival tables."""
+    grid = np.arange(MAX_TENURE_DAYS + 1)
+    h = settled_quit_hazard(grid, base, tightness, newcomer_excess, settling_days)
+    # candidate dispositions of hires; the (length-biased) occupants are accepted among them
+    bins = np.linspace(-3.0, 3.0, 65)
+    mid = 0.5 * (bins[1:] + bins[:-1]) * max(disposition_sd, 1e-12)
+    engaged = 1.0 / (1.0 + np.exp(-(typical_logit + mid)))
+    survival = np.exp(-np.exp(factor * (0.5 - engaged))[:, None] * h[None, :])
+    cdf = np.cumsum(survival, axis=1)
+    stay = cdf[:, -1] / cdf[:, -1].max()  # E[T | d], relative
+    disposition = np.empty(0)
+    while disposition.size < size:
+        d = rng.normal(0.0, disposition_sd, size=2 * size + 8)
+        b = np.clip(np.digitize(d / max(disposition_sd, 1e-12), bins) - 1, 0, mid.size - 1)
+        disposition = np.concatenate([disposition, d[rng.random(d.size) < stay[b]]])
+    disposition = disposition[:size]
+    b = np.clip(np.digitize(disposition / max(disposition_sd, 1e-12), bins) - 1, 0, mid.size - 1)
+    draws = rng.random(size) * cdf[b, -1]
+    tenure = np.array([np.searchsorted(cdf[i], x) for i, x in zip(b, draws, strict=True)])
+    return disposition, tenure.astype(np.int64)
+
 
 def learn_skill(skill: np.ndarray, rate: float, mastery: np.ndarray | float = 1.0) -> np.ndarray:
     return skill + rate * (mastery - skill)
@@ -44,6 +105,15 @@ def quit_hazard(
     (an excess that fades with tenure)."""
     newcomer = 1.0 + newcomer_excess * np.exp(-np.asarray(tenure, dtype=float) / settling_days)
     return np.clip(base * tightness * newcomer * np.exp(factor * (0.5 - engagement)), 0.0, 1.0)
+
+
+def staffed_demand(
+    firm: np.ndarray, on_duty: np.ndarray, capacity: float, target_load: np.ndarray
+) -> np.ndarray:
+    """Visits per day per firm that its staff on duty serve at the target load: the
+    demand forecast of a firm staffed for what it expects (the inverse of
+    :func:`staffing_target`)."""
+    return np.bincount(firm, weights=on_duty, minlength=target_load.size) * capacity * target_load
 
 
 def staffing_target(

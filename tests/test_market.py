@@ -63,14 +63,10 @@ def test_higher_quality_holds_share(sears):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="with demand-led staffing, costs follow visits, so the ~1.3 % volume gain of the "
-    "Sears-proportion chain adds little margin: return on sales rises by ~+0.4 points on "
-    "average (6 seeds x 240 days) but falls in some seeds (seed 12: -0.45)",
-)
 def test_higher_quality_raises_return_on_sales(sears):
-    # Greene, Walls & Schrest 1994: direction only, in every seed.
+    # Greene, Walls & Schrest 1994: direction only, in every seed. (A strict xfail until
+    # the market started in its steady state: staffing then drifted down through the
+    # window and return on sales fell in some seeds.)
     assert np.all(sears["ros"] > 0), sears["ros"]
 
 

@@ -286,7 +286,7 @@ def test_customer_accepts_only_whole_numbers_and_keeps_its_cache_clean(tiny_scen
     [
         (
             ["run", BASE, "--days", "30"],
-            "--days 30: must exceed market.warmup_days (90, from ",
+            "--days 30: must exceed market.warmup_days (200, from ",
         ),
         (["run", BASE, "--days", "100000"], "--days 100000: Input should be less than"),
         (["compare", BASE, "--set", "customers.count=5"], "--set customers.count=5: Input"),

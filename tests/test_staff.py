@@ -102,16 +102,19 @@ def test_relayed_stories_carry_meaning_under_the_linear_structure():
 @pytest.mark.slow
 def test_customers_harshness_matters_under_the_linear_structure():
     """A controlling supervisor relays harsh words raw or amplified: under the linear
-    structure harsher customers lower engagement (every one of 4 seed pairs; the effect is
-    small, -0.001 to -0.007 at style 0.9). Before issue 7 the effect was exactly 0."""
+    structure harsher customers lower performance (encounter quality, every one of 4 seed
+    pairs; -0.028 to -0.034 at style 0.9, margin: each below -0.01). Before issue 7 the
+    effect was exactly 0. The harm runs through attention drawn to the self (effort and
+    learning); engagement hardly moves at style 0.9 (|diff| < 0.001), because a
+    micro-manager's job already sits near the lower bound of the JD-R span."""
     ov = {"firm.supervisor.style": 0.9}
 
-    def engagement(harshness, seed):
+    def quality(harshness, seed):
         w = _window({**ov, "customers.harshness": harshness}, "linear", seed)
-        return _staff_mean(w, "engagement_mean")
+        return _staff_mean(w, "quality")
 
-    diff = np.array([engagement(1.0, s) - engagement(0.0, s) for s in (31, 32, 33, 34)])
-    assert (diff < 0).all(), diff
+    diff = np.array([quality(1.0, s) - quality(0.0, s) for s in (31, 32, 33, 34)])
+    assert (diff < -0.01).all(), diff
 
 
 # ------------------------------------------------------------ feedback interventions
@@ -160,16 +163,20 @@ def test_bonus_focus_redirects_effort_toward_regulars():
 
 
 def test_tenure_drives_skill_and_quitting():
-    """Skill follows the learning curve over tenure (rank correlation > 0.3 among staff on
-    duty), and new hires quit more: with the newcomer excess, turnover rises (one run each,
-    same seed, margin 10 %)."""
+    """Skill follows the learning curve over tenure (staff in their first half-year are
+    less skilled than those past a year by more than 0.1; measured 0.21 on seed 9, 0.18 on
+    seed 10; the initial staff's long tenures sit near their own mastery, so across all
+    staff skill varies by mastery too and the rank correlation is only about 0.3-0.4), and
+    new hires quit more: with the newcomer excess, turnover rises (one run each, same seed,
+    margin 10 %)."""
     sc = _scenario({}, customers=3000)
     m = ServiceProfitChainModel(sc, "linear", seed=9)
     m.run(120)
     S = m.staff
     on = S.on_duty
     rk = lambda x: np.argsort(np.argsort(x))  # noqa: E731
-    assert np.corrcoef(rk(S.tenure[on]), rk(S.skill[on]))[0, 1] > 0.3
+    assert np.corrcoef(rk(S.tenure[on]), rk(S.skill[on]))[0, 1] > 0
+    assert S.skill[on & (S.tenure >= 365)].mean() - S.skill[on & (S.tenure < 180)].mean() > 0.1
 
     def turnover(excess):
         w = _window(
@@ -232,6 +239,14 @@ NEEDS = {
     "workforce.new_hire_knowledge": SHORT_STAFFED,
     "workforce.new_hire_engagement": SHORT_STAFFED,
     "firm.policy.target_load": SHORT_STAFFED,
+    # a firm starts staffed for the demand it forecasts, so the forecast's horizon acts only
+    # once demand moves away from the staffing: a firm of two (600 customers) staffed for
+    # a low load, whose forecast must climb past two staffing steps, so the horizon sets
+    # when (and whether, within 60 days) the fourth is hired
+    "firm.policy.staffing_horizon_days": {
+        **SHORT_STAFFED,
+        "firm.policy.target_load": 0.4,
+    },
 }
 # values chosen by hand: the two cuts must stay ordered; a small firm has one team unless
 # the span is small
@@ -329,3 +344,47 @@ def test_regions_where_each_structure_wins():
     half_width = 4.303 * share_gap.std(ddof=1) / np.sqrt(share_gap.size)  # t(0.975, 2 df)
     assert (share_gap > 0).all() and share_gap.mean() > half_width, share_gap
     assert engagement_gap.mean() > 0, engagement_gap
+
+
+# ------------------------------------------------------------------ steady-state start
+def test_market_starts_in_its_steady_state():
+    """An existing market (issue 7, fact 8): the staff start with the tenure, disposition
+    and knowledge mix turnover sustains and customers' expectations around the quality
+    they meet, so the state the warm-up has to forget does not drift. Means over days 0-9
+    vs days 300-399 of a 3,000-customer market, seeds 5 and 6: each within 0.05 (measured
+    at most 0.031; starting with newly hired staff, knowledge rose by 0.18)."""
+    from sim import workforce
+
+    for seed in (5, 6):
+        m = ServiceProfitChainModel(_scenario({"market.days": 400}, customers=3000), seed=seed)
+        rows = []
+        for _ in range(400):
+            on = m.staff.on_duty
+            rows.append(
+                (
+                    m.staff.knowledge[on].mean(),
+                    m.staff.skill[on].mean(),
+                    m.customers.expectation.mean(),
+                )
+            )
+            m.step()
+        r = np.array(rows)
+        drift = np.abs(r[300:].mean(axis=0) - r[:10].mean(axis=0))
+        assert (drift < 0.05).all(), (seed, drift)
+    # the mechanism: occupants are drawn length-biased, so the initial staff are selected
+    # toward dispositions that stay (mean above the hires' 0 by more than 0.05, 4,000 draws
+    # with sd 0.4: standard error 0.006) and have longer tenures than a uniform start
+    rng = np.random.default_rng(1)
+    d, t = workforce.stationary_staff(
+        4000,
+        rng,
+        disposition_sd=0.4,
+        typical_logit=0.2,
+        base=0.0012,
+        factor=2.0,
+        tightness=1.0,
+        newcomer_excess=2.0,
+        settling_days=120.0,
+    )
+    assert d.mean() > 0.05 and d.std() > 0.3
+    assert 500 < t.mean() < 1200 and t.min() >= 0
