@@ -15,7 +15,7 @@ scaling
     customers.
 batch
     A batch of baseline-size runs (the scenario as written), serially in this
-    process and on ``--workers`` processes (:class:`sim.runner.ProcessEvaluator`):
+    process and on ``--workers`` processes (:class:`sim.evaluators.ProcessEvaluator`):
     runs per minute each way and the parallel path's efficiency against the
     ideal serial time / workers; and the time a Sobol study of N = 1024 over 12
     parameters on paired differences (N(2D+2) = 26,624 samples x 2 structures)
@@ -534,8 +534,9 @@ def _timed_run(spec):
 
 def batch(args, scenario_path: str, note: _Progress) -> dict:
     from sim.config import load_scenario
+    from sim.evaluators import DaskEvaluator, ProcessEvaluator, SerialEvaluator
     from sim.rng import replication_seeds
-    from sim.runner import DaskEvaluator, ProcessEvaluator, RunSpec, SerialEvaluator
+    from sim.runner import RunSpec
 
     scenario = load_scenario(scenario_path)
     days = args.batch_days or scenario.market.days

@@ -22,7 +22,8 @@ from tqdm import tqdm
 
 from sim import ScenarioError, load_scenario
 from sim.config import parse_override
-from sim.runner import compare, make_evaluator
+from sim.evaluators import make_evaluator
+from sim.runner import compare
 
 OUTCOMES = ("engagement_mean", "repeat_visit_rate", "visit_share", "profit")
 

@@ -25,3 +25,15 @@ def seed(text: str) -> int:
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"{value} must be between 0 and 2**63 - 1")
     return value
+
+
+def add_dask_option(p: argparse.ArgumentParser) -> None:
+    """``--dask [ADDRESS]``: a scheduler address, or alone for a local cluster."""
+    p.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run on Dask: a scheduler address (tcp://host:8786), or alone for a local "
+        "cluster of --workers processes",
+    )

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, lifecycle
+from .argtypes import add_dask_option
 from .argtypes import positive_int as _positive_int
 from .argtypes import seed as _seed
 from .config import STRUCTURES, ScenarioError, iter_parameters, load_scenario, parse_override
@@ -123,8 +124,9 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     scenario = _scenario(args)
+    from .evaluators import check_dask
     from .report import comparison_figure, comparison_table, write_table
-    from .runner import check_dask, compare
+    from .runner import compare
 
     check_dask(args.dask, "--dask")
     if args.out is None:
@@ -257,14 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="worker processes (default 1; capped at the CPUs available)",
     )
-    p.add_argument(
-        "--dask",
-        nargs="?",
-        const="local",
-        metavar="ADDRESS",
-        help="run on Dask: a scheduler address (tcp://host:8786), or alone for a local "
-        "cluster of --workers processes",
-    )
+    add_dask_option(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("params", help="every parameter: default, range, unit, description")

@@ -273,7 +273,7 @@ class Context:
         progress: bool = False,
         evaluator=None,
     ):
-        from .runner import make_evaluator
+        from .evaluators import make_evaluator
 
         self.size = size
         self.seed = seed

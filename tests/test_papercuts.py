@@ -19,8 +19,9 @@ import pytest
 
 from sim import ScenarioError, ServiceProfitChainModel, load_scenario, outputs
 from sim.cli import main
+from sim.evaluators import DaskEvaluator, ProcessEvaluator, make_evaluator, usable_cpus
 from sim.report import comparison_table, read_provenance
-from sim.runner import DaskEvaluator, ProcessEvaluator, compare, make_evaluator, usable_cpus
+from sim.runner import compare
 
 from .conftest import ROOT, SCENARIOS, scenario_file
 
@@ -40,12 +41,12 @@ def spc_inline(capsys, *args) -> tuple[int, str, str]:
 
 # ------------------------------------------------------------------ 4. worker caps
 def test_workers_beyond_the_cpus_are_capped_with_a_message(caplog):
-    with caplog.at_level(logging.WARNING, logger="sim.runner"):
+    with caplog.at_level(logging.WARNING, logger="sim.evaluators"):
         ev = make_evaluator(64)
     assert isinstance(ev, ProcessEvaluator) and ev.workers == usable_cpus() <= os.cpu_count()
     assert "64 asked for, capped at" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="sim.runner"):
+    with caplog.at_level(logging.WARNING, logger="sim.evaluators"):
         local = make_evaluator(64, "local")
     assert isinstance(local, DaskEvaluator) and local.workers == usable_cpus()
     assert "capped" in caplog.text

@@ -17,11 +17,11 @@ import pytest
 
 from sim.cli import main
 from sim.config import iter_parameters
+from sim.evaluators import DaskEvaluator, ProcessEvaluator, SerialEvaluator, WorkerLost
 from sim.study import Factor, Study
-from sim.study.evaluate import DaskEvaluator, ProcessEvaluator, SerialEvaluator
 from sim.study.execute import run_study
 from sim.study.prim import prim
-from sim.study.testfunctions import ISHIGAMI_S1, ISHIGAMI_ST, noisy_linear
+from sim.study.testfunctions import ISHIGAMI_S1, ISHIGAMI_ST, fragile, noisy_linear, sleepy
 
 from .conftest import SCENARIOS
 
@@ -211,6 +211,23 @@ def test_sobol_note_when_n_is_not_a_power_of_two():
     assert any("not a power of two" in n and "128" in n for n in study.plan().notes)
 
 
+def test_no_sobol_indices_when_the_base_samples_do_not_vary():
+    """At n = 4 no base sample (A, B rows) of the design falls in the corner, only a
+    mixed (AB) point does: SALib returns all zeros, which a report would read as "no
+    factor matters"; the analysis says why there are no indices instead."""
+    study = Study(
+        factors=[Factor("x", 0, 1), Factor("z", 0, 1)],
+        design="sobol",
+        n=4,
+        model="sim.study.testfunctions:corner",
+        outcomes=["y"],
+    )
+    res = study.run(out=None) and study.analyze()
+    assert res.points["y"].nunique() == 2, "the corner is hit by some point"
+    assert "y" not in res.sobol
+    assert any("y: varies at too few of the design's points" in n for n in res.notes), res.notes
+
+
 # ------------------------------------------------------------------ PRIM
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_prim_finds_a_planted_box(seed):
@@ -247,6 +264,27 @@ def test_failing_and_crashing_runs_are_recorded_and_the_study_completes(tmp_path
     assert (df.loc[[0.9, -0.9], "attempts"] == 2).all()
     # resuming runs nothing: failed runs are in the store
     assert run_study(study, tmp_path)["ran"] == 0
+
+
+def test_a_pool_lives_for_its_with_block_and_map_keeps_input_order():
+    """The one evaluator of compare and study: re-entering (run_study enters the caller's
+    evaluator again) keeps the pool; map returns input order although the runs finish
+    in another (0.0, 0.1, 0.3 on 2 workers), and outside a with block starts and ends
+    its own pool; a worker that dies is an error in map, not a missing result."""
+    ev = ProcessEvaluator(2)
+    with ev:
+        pool = ev._pool
+        with ev:
+            assert ev._pool is pool
+        assert ev._pool is pool, "the inner with ended the pool"
+        assert ev.map(sleepy, [0.3, 0.0, 0.1]) == [0.3, 0.0, 0.1]
+        assert ev._pool is pool
+    assert ev._pool is None
+    assert ev.map(sleepy, [0.05, 0.0]) == [0.05, 0.0] and ev._pool is None
+    with pytest.raises(WorkerLost, match="died"):
+        ev.map(fragile, [0.0, -0.9])
+    assert ev._pool is None
+    assert SerialEvaluator().map(sleepy, [0.02, 0.0]) == [0.02, 0.0]
 
 
 # ------------------------------------------------------------------ same seed, same rows
@@ -345,15 +383,18 @@ def test_resume_after_kill_9_of_the_process_group(tmp_path, capsys):
     check_complete(out, steps)
 
 
-def test_ctrl_c_leaves_a_consistent_store_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_leaves_a_consistent_store_and_says_how_to_resume(tmp_path, sig, status):
+    """Ctrl-C or SIGTERM: what finished is stored, the message says how to resume, and
+    the exit status is the signal's (128 + its number), as for spc compare."""
     steps = 120
     exp = write(tmp_path, SLOW.format(steps=steps))
     out = tmp_path / "store"
     proc = spc_popen("study", exp, "--out", out, "--workers", 2, "--no-report")
     wait_for_parts(out, proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    assert proc.returncode == status
     last = stderr.strip().splitlines()[-1]
     assert last.startswith("interrupted:") and "run the same command again" in last, stderr
     n = len(stored(out))

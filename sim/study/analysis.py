@@ -255,6 +255,15 @@ def _sobol(result: StudyAnalysis, store_dir) -> None:
                 conf_level=0.95,
                 seed=exp["seed"],
             )
+        if not (np.any(si["S1"]) or np.any(si["ST"])):
+            # Saltelli's estimators see only the base samples (A, B) and the points that
+            # change one factor of A; when none of those changes the outcome, or A and B
+            # do not vary, every index is exactly 0 -- no information, not "no effect"
+            result.notes.append(
+                f"{o}: varies at too few of the design's points for Sobol's estimators "
+                "(every index would be exactly 0); Sobol indices not computed: raise n"
+            )
+            continue
         df = pd.DataFrame(
             {
                 "factor": names,

@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 from pathlib import Path
 
-from ..argtypes import positive_int
+from ..argtypes import add_dask_option, positive_int
 
 
 def cmd_study(args) -> int:
+    from ..evaluators import check_dask, usable_cpus
     from .execute import StudyInterrupted, run_study
     from .spec import Study
 
     study = Study.from_toml(args.experiment)
+    check_dask(args.dask, "--dask")
     out = Path(args.out) if args.out else Path("results") / Path(args.experiment).stem
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.workers or usable_cpus()
 
     def log(msg: str) -> None:
         if not args.quiet:
             print(msg, file=sys.stderr)
 
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # Ctrl-C, SIGTERM and SIGHUP arrive as sim.lifecycle.Interrupted (spc installs the
+    # handlers): the study stores what has finished and ends its workers
     try:
         info = run_study(
             study,
@@ -39,9 +37,7 @@ def cmd_study(args) -> int:
         )
     except StudyInterrupted as exc:
         print(str(exc), file=sys.stderr)
-        return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        return exc.exit_status
     print(
         f"{study.name}: {info['planned']} runs planned, {info['stored_before']} were stored, "
         f"{info['ran']} ran now ({info['failed']} failed); results in {out}"
@@ -78,14 +74,7 @@ def add_study_parser(sub) -> None:
         type=positive_int,
         help="local worker processes (default: all cores; 1 = serial)",
     )
-    p.add_argument(
-        "--dask",
-        nargs="?",
-        const="local",
-        metavar="ADDRESS",
-        help="run on Dask: a scheduler address (tcp://host:8786), or alone for a local "
-        "cluster of --workers processes",
-    )
+    add_dask_option(p)
     p.add_argument(
         "--extend",
         action="store_true",

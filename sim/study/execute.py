@@ -24,16 +24,21 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from ..config import ScenarioError
+from ..evaluators import WorkerDied, make_evaluator
 from ..outputs import git_commit
 from .design import Plan
-from .evaluate import WorkerDied, make_evaluator
 from .store import RunStore, row_schema, write_plan
 
 MAX_ATTEMPTS = 2
 
 
 class StudyInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a study; the message says what is stored and how to resume."""
+    """Ctrl-C (or SIGTERM, SIGHUP) during a study; the message says what is stored and
+    how to resume; ``exit_status`` is the signal's (130 for Ctrl-C)."""
+
+    def __init__(self, message: str, exit_status: int = 130):
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 @dataclass(frozen=True)
@@ -165,137 +170,111 @@ def run_study(
     plan = study.plan()
     prov = provenance(study, plan)
     try:
-        return _run(
-            study,
-            store,
-            plan,
-            prov,
-            evaluator,
-            workers,
-            dask,
-            progress,
-            extend,
-            flush_every,
-            flush_seconds,
-            say,
-        )
+        _claim(store, study, prov, extend)
+        for note in plan.notes:
+            say(f"note: {note}")
+        rec = _Recorder(study, store, plan, prov, flush_every, flush_seconds)
+        return _run(rec, evaluator or make_evaluator(workers, dask), progress, say)
     finally:
         store.unlock()
 
 
-def _run(
-    study,
-    store,
-    plan,
-    prov,
-    evaluator,
-    workers,
-    dask,
-    progress,
-    extend,
-    flush_every,
-    flush_seconds,
-    say,
-) -> dict:
-    out = store.root
-    _claim(store, study, prov, extend)
-    plan_df = plan_frame(study, plan)
-    write_plan(store, plan_df)
+class _Recorder:
+    """The study's runs still to do, and their results turned into store rows: buffered,
+    a part every ``flush_every`` runs (at most one a second) or every ``flush_seconds``."""
 
-    outcomes = outcome_columns(study)
-    schema = row_schema(factor_types(study), outcomes)
-    done = store.done_ids()
-    first = plan_df.drop_duplicates("run_id")
-    todo_rows = first[~first["run_id"].isin(done)]
-    info = {
-        "planned": int(plan_df["run_id"].nunique()),
-        "stored_before": int(first["run_id"].isin(done).sum()),
-        "ran": 0,
-        "failed": 0,
-    }
-    for note in plan.notes:
-        say(f"note: {note}")
+    def __init__(self, study, store: RunStore, plan: Plan, prov: dict, every: int, seconds: float):
+        self.study, self.store, self.plan, self.prov = study, store, plan, prov
+        self.every, self.seconds = every, seconds
+        plan_df = plan_frame(study, plan)
+        write_plan(store, plan_df)
+        self.outcomes = outcome_columns(study)
+        self.schema = row_schema(factor_types(study), self.outcomes)
+        done = store.done_ids()
+        self.first = plan_df.drop_duplicates("run_id")
+        todo = self.first[~self.first["run_id"].isin(done)]
+        self.todo = {row.run_id: row for row in todo.itertuples(index=False)}
+        self.info = {
+            "planned": int(plan_df["run_id"].nunique()),
+            "stored_before": int(self.first["run_id"].isin(done).sum()),
+            "ran": 0,
+            "failed": 0,
+        }
+        self.buffer: list[dict] = []
+        self.last_flush = time.monotonic()
 
-    by_id = {row.run_id: row for row in todo_rows.itertuples(index=False)}
-    factors = study.factors
-
-    def base_row(rid: str) -> dict:
-        r = by_id[rid]
+    def base_row(self, rid: str) -> dict:
+        r = self.todo[rid]
+        factors = self.study.factors
         values = {f.path: r[5 + i] for i, f in enumerate(factors)}
         row = {
             "run_id": rid,
-            "study": prov["experiment_hash"],
+            "study": self.prov["experiment_hash"],
             "point": int(r.point),
             "replication": int(r.replication),
             "structure": r.structure,
             "seed": int(r.seed),
-            "days": study.days,
+            "days": self.study.days,
             "params": json.dumps({k: _json(v) for k, v in values.items()}, sort_keys=True),
         }
         for f in factors:
             row[f.path] = _factor_value(f, values[f.path])
         return row
 
-    buffer: list[dict] = []
-    last_flush = time.monotonic()
-
-    def flush() -> None:
-        nonlocal last_flush
-        if buffer:
-            # take the rows first: an interrupt during the write may lose them (they run
-            # again on resume) but can never store them twice
-            rows = buffer[:]
-            buffer.clear()
-            store.append(rows, schema, prov)
-        last_flush = time.monotonic()
-
-    def record(rid: str, result: dict, attempts: int) -> None:
-        row = base_row(rid)
+    def record(self, rid: str, result: dict, attempts: int) -> None:
+        row = self.base_row(rid)
         row.update(
             status=result["status"],
             error=result["error"],
             attempts=attempts,
             elapsed_s=float(result["elapsed_s"]),
         )
-        for name in outcomes:
+        for name in self.outcomes:
             if name not in row:
                 row[name] = result["outcomes"].get(name, np.nan)
         if result["status"] == "succeeded":
-            missing = [n for n in outcomes if n not in result["outcomes"]]
+            missing = [n for n in self.outcomes if n not in result["outcomes"]]
             if missing:
                 row.update(status="failed", error=f"model returned no {', '.join(missing)}")
-        info["ran"] += 1
-        info["failed"] += row["status"] != "succeeded"
-        buffer.append(row)
-        # a part every flush_every runs (at most one a second), or every flush_seconds
-        age = time.monotonic() - last_flush
-        if (len(buffer) >= flush_every and age >= 1.0) or age >= flush_seconds:
-            flush()
+        self.info["ran"] += 1
+        self.info["failed"] += row["status"] != "succeeded"
+        self.buffer.append(row)
+        age = time.monotonic() - self.last_flush
+        if (len(self.buffer) >= self.every and age >= 1.0) or age >= self.seconds:
+            self.flush()
 
+    def flush(self) -> None:
+        if self.buffer:
+            # take the rows first: an interrupt during the write may lose them (they run
+            # again on resume) but can never store them twice
+            rows = self.buffer[:]
+            self.buffer.clear()
+            self.store.append(rows, self.schema, self.prov)
+        self.last_flush = time.monotonic()
+
+    def stored(self) -> int:
+        """Planned runs in the store, as read back."""
+        return int(self.first["run_id"].isin(self.store.done_ids()).sum())
+
+
+def _failure(error: str) -> dict:
+    return {"status": "failed", "error": error, "elapsed_s": 0.0, "outcomes": {}}
+
+
+def _run(rec: _Recorder, ev, progress: bool, say) -> dict:
+    study, plan, info = rec.study, rec.plan, rec.info
     # points that are not valid scenarios fail without running
     tasks = []
-    for rid, r in by_id.items():
+    for rid, r in rec.todo.items():
         if r.point in plan.invalid:
-            record(
-                rid,
-                {
-                    "status": "failed",
-                    "error": plan.invalid[r.point],
-                    "elapsed_s": 0.0,
-                    "outcomes": {},
-                },
-                0,
-            )
+            rec.record(rid, _failure(plan.invalid[r.point]), 0)
         else:
-            tasks.append(
-                Task(rid, r.structure, int(r.seed), study.days, plan.payloads[r.point], study.model)
-            )
-
-    ev = evaluator or make_evaluator(workers, dask)
+            payload = plan.payloads[r.point]
+            tasks.append(Task(rid, r.structure, int(r.seed), study.days, payload, study.model))
     say(
         f"study {study.name!r}: {len(plan.points)} points x {study.replications} replications"
         f" x {len(study.structures)} structure(s) = {info['planned']} runs; "
-        f"{info['stored_before']} already in {out}; running {len(tasks)} "
+        f"{info['stored_before']} already in {rec.store.root}; running {len(tasks)} "
         f"{getattr(ev, 'label', '')}"
     )
     bar = tqdm(
@@ -307,40 +286,35 @@ def _run(
         dynamic_ncols=True,
         smoothing=0.05,
     )
-    interrupted = False
     try:
         with ev:
-            retry: list[Task] = []
-            for task, result in ev.imap(execute, tasks):
-                if isinstance(result, WorkerDied) or result["status"] != "succeeded":
-                    retry.append(task)
-                    bar.set_postfix(failed=info["failed"], to_retry=len(retry), refresh=False)
-                    continue
-                record(task.run_id, result, 1)
-                bar.update()
-            # second and last attempt, one run at a time so a crash names its run
-            for task, result in ev.imap(execute, retry, window=1):
-                if isinstance(result, WorkerDied):
-                    result = {
-                        "status": "failed",
-                        "error": result.message,
-                        "elapsed_s": 0.0,
-                        "outcomes": {},
-                    }
-                record(task.run_id, result, MAX_ATTEMPTS)
-                bar.update()
-                bar.set_postfix(failed=info["failed"], refresh=False)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        flush()
-        bar.close()
-    if interrupted:
-        stored = int(first["run_id"].isin(store.done_ids()).sum())  # as read back
+            try:
+                retry: list[Task] = []
+                for task, result in ev.imap(execute, tasks):
+                    if isinstance(result, WorkerDied) or result["status"] != "succeeded":
+                        retry.append(task)
+                        bar.set_postfix(failed=info["failed"], to_retry=len(retry), refresh=False)
+                        continue
+                    rec.record(task.run_id, result, 1)
+                    bar.update()
+                # second and last attempt, one run at a time so a crash names its run
+                for task, result in ev.imap(execute, retry, window=1):
+                    if isinstance(result, WorkerDied):
+                        result = _failure(result.message)
+                    rec.record(task.run_id, result, MAX_ATTEMPTS)
+                    bar.update()
+                    bar.set_postfix(failed=info["failed"], refresh=False)
+            finally:
+                rec.flush()  # before the workers are ended, which may take a while
+    except KeyboardInterrupt as exc:
+        stored = rec.stored()
         raise StudyInterrupted(
-            f"interrupted: {stored} of {info['planned']} runs are stored in {out}; "
-            f"run the same command again to resume ({info['planned'] - stored} to go)"
-        )
+            f"interrupted: {stored} of {info['planned']} runs are stored in {rec.store.root}; "
+            f"run the same command again to resume ({info['planned'] - stored} to go)",
+            getattr(exc, "exit_status", 130),
+        ) from None
+    finally:
+        bar.close()
     return info
 
 

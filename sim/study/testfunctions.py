@@ -44,3 +44,15 @@ def fragile(x: float, seed: int = 0):
 def slow_linear(x: float, seed: int = 0):
     """``noisy_linear`` taking 50 ms of wall time: long enough to interrupt a study."""
     return noisy_linear(x, seed=seed, pause=0.05)
+
+
+def sleepy(x: float) -> float:
+    """Sleeps ``x`` seconds and returns ``x``: runs that finish out of input order."""
+    time.sleep(x)
+    return x
+
+
+def corner(x: float, z: float, seed: int = 0):
+    """1 in the corner x > 0.6, z > 0.55 of the unit square, else 0: at a small Sobol n
+    only points that mix two base samples fall in it."""
+    return {"y": float(x > 0.6 and z > 0.55)}
