@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+
+from .jit import compiled
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -160,7 +161,6 @@ def choose(m: ServiceProfitChainModel, t: Today) -> None:
     t.seekers, t.visitors, t.chosen, t.prev = seekers, visitors[:n], chosen[:n], prev[:n]
 
 
-@njit(cache=True)
 def _choose(
     seekers, u, attitude, last_firm, satisfaction, member, tenure, programme,
     loyalty_utility, reward_value, price_disutility, habit, open_firms, tolerance,
@@ -213,3 +213,6 @@ def _choose(
             visitors[n], chosen[n], prev_firm[n] = c, pick, prev
             n += 1
     return n
+
+
+_choose = compiled(_choose)

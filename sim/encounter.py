@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+
+from .jit import compiled
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -44,7 +45,6 @@ def assign_servers(
     return server, same
 
 
-@njit(cache=True)
 def _assign(chosen, own, own_valid, match_probability, staff, starts, rng, server, same):
     """:func:`assign_servers` in one compiled pass; the draws in the vectorised order
     (every visit's uniform first, then the random picks firm by firm)."""
@@ -59,6 +59,9 @@ def _assign(chosen, own, own_valid, match_probability, staff, starts, rng, serve
                 server[i] = staff[starts[k] + rng.integers(0, size)]
     for i in range(n):
         same[i] = own_valid[i] and server[i] == own[i]
+
+
+_assign = compiled(_assign)
 
 
 def workload(server: np.ndarray, n_slots: int, capacity: float) -> tuple[np.ndarray, np.ndarray]:
@@ -154,7 +157,6 @@ def serve(m: ServiceProfitChainModel, t: Today) -> None:
     S.served_today = t.served
 
 
-@njit(cache=True)
 def _own_employee(
     visitors, chosen, own_employee, own_generation, member, on_duty, generation, firm,
     customer_focus, loyalty_matching, own, own_valid, member_here, match_probability,
@@ -169,6 +171,9 @@ def _own_employee(
         member_here[i] = member[k, c]
         p = customer_focus[k] + loyalty_matching[k] * (1.0 if member[k, c] else 0.0)
         match_probability[i] = 1.0 if 1.0 <= p else p
+
+
+_own_employee = compiled(_own_employee)
 
 
 def encounter(m: ServiceProfitChainModel, t: Today) -> None:
@@ -207,7 +212,6 @@ def encounter(m: ServiceProfitChainModel, t: Today) -> None:
     t.quality_sum, t.satisfaction_sum = per_firm[7], per_firm[8]
 
 
-@njit(cache=True)
 def clip(x: float, lo: float, hi: float) -> float:
     """``np.clip`` of one number, to the bit (NaN passes through, -0.0 becomes lo)."""
     if x != x:
@@ -216,7 +220,9 @@ def clip(x: float, lo: float, hi: float) -> float:
     return x if x < hi else hi
 
 
-@njit(cache=True)
+clip = compiled(clip)
+
+
 def _visits(
     visitors, chosen, prev, server, same, member_here, noise, u_join,
     need, rapport, expectation, visits, attitude, own_employee, own_generation, last_firm,
@@ -288,3 +294,6 @@ def _visits(
         per_firm[5, k] += (1.0 if rec >= 9 else 0.0) - (1.0 if rec <= 6 else 0.0)
         per_firm[7, k] += q
         per_firm[8, k] += sat
+
+
+_visits = compiled(_visits)

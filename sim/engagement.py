@@ -26,10 +26,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from .config import Engagement
 from .encounter import clip
+from .jit import compiled
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -180,7 +180,6 @@ def learn_and_engage(m: ServiceProfitChainModel, t: Today) -> None:
     )  # fmt: skip
 
 
-@njit(cache=True)
 def _job_balance(
     control, involvement, recognition, meaning, growth, style, role_model, reward,
     overload, sting, half, w_autonomy, w_recognition, w_meaning, w_growth, w_support,
@@ -204,7 +203,9 @@ def _job_balance(
         scaled[e] = (total - reference) / span
 
 
-@njit(cache=True)
+_job_balance = compiled(_job_balance)
+
+
 def _learn(
     knowledge, control, recognition, meaning, growth, sting, reward,
     skill, mastery, tenure, on, observation, style, control_sensitivity,
@@ -245,7 +246,9 @@ def _learn(
         copies_harsh[e] *= 1.0 - decay  # Queues.fade
 
 
-@njit(cache=True)
+_learn = compiled(_learn)
+
+
 def _engage(engagement, bounded, disposition, sensitivity, baseline, span, rate, shock, on):
     """The JD-R target from each slot's bounded job effect (:func:`jdr_target`), and
     :func:`move_toward` it for staff on duty; vacant slots keep their value."""
@@ -259,3 +262,6 @@ def _engage(engagement, bounded, disposition, sensitivity, baseline, span, rate,
         else:
             out[e] = x
     return out
+
+
+_engage = compiled(_engage)

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from .engagement import autonomy as _autonomy
+from .jit import compiled
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -195,7 +195,6 @@ def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
     return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0).T
 
 
-@njit(cache=True)
 def _pairwise_block(a, start, n):
     """numpy's pairwise summation of up to 128 items: below 8 in turn, else 8 running
     sums combined as a tree, then the remainder in turn."""
@@ -225,7 +224,9 @@ def _pairwise_block(a, start, n):
     return res
 
 
-@njit(cache=True)
+_pairwise_block = compiled(_pairwise_block)
+
+
 def _pairwise_sum(a, start, n):
     """numpy's pairwise summation of ``a[start:start + n]`` (what its add reductions do
     over contiguous data), to the bit: above 128 items, the two halves (the first a
@@ -260,7 +261,9 @@ def _pairwise_sum(a, start, n):
             starts[depth], sizes[depth], phase[depth] = s, m, 0
 
 
-@njit(cache=True)
+_pairwise_sum = compiled(_pairwise_sum)
+
+
 def segment_sums(rows, starts):
     """``np.add.reduceat(rows, starts, axis=1)`` of a 2-D array, to the bit: each
     segment is its first item plus the pairwise sum of the rest."""
@@ -275,7 +278,9 @@ def segment_sums(rows, starts):
     return out
 
 
-@njit(cache=True)
+segment_sums = compiled(segment_sums)
+
+
 def _supervisor_sums(
     team, self_focus, heard, handled, capacity, cadence, delivered, resolved, info, latency,
     starts,
@@ -296,7 +301,9 @@ def _supervisor_sums(
     return segment_sums(rows, starts)
 
 
-@njit(cache=True)
+_supervisor_sums = compiled(_supervisor_sums)
+
+
 def _staff_sums(
     engagement, engaged, disengaged, control, autonomy, knowledge, skill, served, overload,
     on, starts,
@@ -319,6 +326,9 @@ def _staff_sums(
         cols[8, e] = busy * w
         cols[9, e] = overload[e] * busy * w
     return segment_sums(cols, starts)
+
+
+_staff_sums = compiled(_staff_sums)
 
 
 def summarise(daily: pd.DataFrame) -> dict[str, float]:

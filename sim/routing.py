@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
-from numba import njit
 
 from .config import STRUCTURES, Feedback, Scenario, Supervisor
 from .encounter import clip
+from .jit import compiled
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -319,7 +319,6 @@ def route_items(
     return direct, float(direct) * clarity
 
 
-@njit(cache=True)
 def _route(
     employee, need, praise, harsh, direct, day, log_item, log_keep, recognition, meaning,
     growth, sting, heard, q_praise, q_criticism, q_harsh, q_need, q_arrival, copies,
@@ -370,6 +369,9 @@ def _route(
         for j in range(n_needs):
             q_need[e, j] += q_need_now[e, j]
         q_arrival[e] += q_count[e] * day
+
+
+_route = compiled(_route)
 
 
 @dataclass
@@ -429,7 +431,6 @@ def review(
     return tally
 
 
-@njit(cache=True)
 def _reviewers(
     day, team, offset, cadence, capacity, pass_praise, pass_criticism, q_praise,
     q_criticism, copies, slots, sup, cover, p_praise, p_crit, handled,
@@ -465,7 +466,9 @@ def _reviewers(
     return n
 
 
-@njit(cache=True)
+_reviewers = compiled(_reviewers)
+
+
 def _relay(
     day, slots, sup, praise, crit, praise_out, crit_out, cover, team_size, gain,
     team_summary_weight, specificity, relay_value, harsh_sting, task_blame, relayed_meaning,
@@ -536,6 +539,9 @@ def _relay(
         info_sum[k] += passed * value * (spec + (1 - spec) * team_summary_weight)
 
 
+_relay = compiled(_relay)
+
+
 def give_feedback(m: ServiceProfitChainModel, t: Today) -> None:
     """Phase 4 of the day: who speaks up (:func:`feedback_propensity`), and which way it
     goes (:func:`route_items`: direct items are heard now, the rest queue for the
@@ -568,7 +574,6 @@ def give_feedback(m: ServiceProfitChainModel, t: Today) -> None:
     )  # fmt: skip
 
 
-@njit(cache=True)
 def _speak_up(
     surprise, member, u_invite, u_give, invitation, base, surprise_gain, member_multiplier,
     survey_response, gives,
@@ -587,7 +592,9 @@ def _speak_up(
     return count
 
 
-@njit(cache=True)
+_speak_up = compiled(_speak_up)
+
+
 def _feedback_items(
     gives, surprise, server, visitors, chosen, need_of, u_harsh, u_direct, harshness,
     direct_share, day, log_item, log_keep, recognition, meaning, growth, sting, heard,
@@ -617,6 +624,9 @@ def _feedback_items(
         growth, sting, heard, q_praise, q_criticism, q_harsh, q_need, q_arrival, copies,
         copies_harsh, copies_need,
     )  # fmt: skip
+
+
+_feedback_items = compiled(_feedback_items)
 
 
 def reviews(m: ServiceProfitChainModel, t: Today) -> None:

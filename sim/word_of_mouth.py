@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
-from numba import njit
+
+from .jit import compiled
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -69,7 +70,6 @@ def spread(
     return _spread(attitude, indptr, indices, talkers, firm, message)
 
 
-@njit(cache=True)
 def _spread(attitude, indptr, indices, talkers, firm, message):
     """Messages added talker by talker, contact by contact (attitude is firm-major
     (K, N)); every attitude that heard something is then clipped to [0, 1]."""
@@ -89,6 +89,9 @@ def _spread(attitude, indptr, indices, talkers, firm, message):
     return sent
 
 
+_spread = compiled(_spread)
+
+
 def talk(m: ServiceProfitChainModel, t: Today) -> None:
     """Phase 5 of the day: surprised customers talk to their contacts, promoters refer."""
     wm = m.config.word_of_mouth
@@ -106,7 +109,6 @@ def talk(m: ServiceProfitChainModel, t: Today) -> None:
     t.wom = np.bincount(firm, weights=m.contact_counts[talkers], minlength=m.firms.k)
 
 
-@njit(cache=True)
 def _talkers(
     visitors, chosen, surprise, promoter, u_talk, u_refer, threshold, talk_probability,
     referral_probability, praise, complaint, talkers, firm, message,
@@ -122,3 +124,6 @@ def _talkers(
             message[count] = praise if refers or surprise[i] >= 0 else complaint
             count += 1
     return count
+
+
+_talkers = compiled(_talkers)

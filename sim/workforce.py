@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+
+from .jit import compiled
 
 if TYPE_CHECKING:
     from .model import ServiceProfitChainModel
@@ -187,7 +188,6 @@ def turnover(m: ServiceProfitChainModel, t: Today) -> None:
         m.team_size = np.bincount(S.team, weights=S.on_duty, minlength=m.n_supervisors)
 
 
-@njit(cache=True)
 def _quits(
     engagement, tenure, on, firm, u, base, factor, tightness, newcomer_excess,
     settling_days, quits, payroll,
@@ -209,7 +209,9 @@ def _quits(
     return count
 
 
-@njit(cache=True)
+_quits = compiled(_quits)
+
+
 def _staff_to_demand(
     demand, visits, horizon, capacity, target_load, pool, firm, on_duty, is_open,
     vacant_until, day, delay, hires,
@@ -251,3 +253,6 @@ def _staff_to_demand(
             hires[n] = e
             n += 1
     return n
+
+
+_staff_to_demand = compiled(_staff_to_demand)
