@@ -102,43 +102,31 @@ def main(argv=None) -> int:
         "customers.choice_sensitivity": base.choice_sensitivity,
         "customers.price_sensitivity": base.price_sensitivity,
     }
-    print("customers.tolerance (share of relationships below it)")
-    v["customers.tolerance"] = bisect(
-        lambda x: below_tolerance({**v, "customers.tolerance": x}, seeds, args.days),
-        0.0,
-        0.5,
-        BELOW_TOLERANCE,
-        True,
-        args.steps,
-    )
+
+    def fit(label: str, key: str, measure, lo: float, hi: float, target: float, rising: bool):
+        """Set ``v[key]`` where ``measure`` (of the values with ``key`` at x) meets target."""
+        print(label)
+        v[key] = bisect(
+            lambda x: measure({**v, key: x}, seeds, args.days), lo, hi, target, rising, args.steps
+        )
+
+    fit(
+        "customers.tolerance (share of relationships below it)",
+        "customers.tolerance", below_tolerance, 0.0, 0.5, BELOW_TOLERANCE, True,
+    )  # fmt: skip
     for r in range(args.rounds):
-        print(f"round {r + 1}: customers.choice_sensitivity (revenue % per impression point)")
-        v["customers.choice_sensitivity"] = bisect(
-            lambda x: link2({**v, "customers.choice_sensitivity": x}, seeds, args.days),
-            0.02,
-            0.5,
-            REVENUE_PER_IMPRESSION,
-            True,
-            args.steps,
-        )
-        print(f"round {r + 1}: customers.price_sensitivity (own-price elasticity)")
-        v["customers.price_sensitivity"] = bisect(
-            lambda x: elasticity({**v, "customers.price_sensitivity": x}, seeds, args.days),
-            0.02,
-            0.12,
-            ELASTICITY,
-            False,
-            args.steps,
-        )
-    print("customers.recommend_midpoint (baseline NPS)")
-    v["customers.recommend_midpoint"] = bisect(
-        lambda x: market_nps({**v, "customers.recommend_midpoint": x}, seeds, args.days),
-        0.2,
-        0.7,
-        NPS,
-        False,
-        args.steps,
-    )
+        fit(
+            f"round {r + 1}: customers.choice_sensitivity (revenue % per impression point)",
+            "customers.choice_sensitivity", link2, 0.02, 0.5, REVENUE_PER_IMPRESSION, True,
+        )  # fmt: skip
+        fit(
+            f"round {r + 1}: customers.price_sensitivity (own-price elasticity)",
+            "customers.price_sensitivity", elasticity, 0.02, 0.12, ELASTICITY, False,
+        )  # fmt: skip
+    fit(
+        "customers.recommend_midpoint (baseline NPS)",
+        "customers.recommend_midpoint", market_nps, 0.2, 0.7, NPS, False,
+    )  # fmt: skip
     s = probes.sears_chain(scenario(v), seeds, args.days)
     print("\nchosen:", {k: round(x, 3) for k, x in v.items()})
     print(

@@ -3,6 +3,7 @@ interrupts), evaluators, the SALib pipeline, PRIM and the shipped studies."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -325,15 +326,30 @@ steps = {steps}
 """
 
 
-def spc_popen(*args):
-    return subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a shell job would be
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+@pytest.fixture
+def spc_popen():
+    """Start ``spc`` in its own process group; whatever the test's outcome, the group
+    is killed afterwards, so a failing test cannot leave a study running behind it."""
+    started = []
+
+    def start(*args):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, as a shell job would be
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.communicate(timeout=30)
 
 
 def wait_for_parts(out: Path, proc, timeout: float = 60) -> int:
@@ -365,7 +381,7 @@ def _running_in_group(pgid: int) -> list[str]:
     return [pid for pid, g, stat in rows if int(g) == pgid and not stat.startswith("Z")]
 
 
-def test_resume_after_kill_9_of_the_process_group(tmp_path, capsys):
+def test_resume_after_kill_9_of_the_process_group(tmp_path, capsys, spc_popen):
     steps = 120  # 120 runs of 50 ms on 2 workers: ~3 s; killed after the first part
     exp = write(tmp_path, SLOW.format(steps=steps))
     out = tmp_path / "store"
@@ -384,7 +400,7 @@ def test_resume_after_kill_9_of_the_process_group(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_ctrl_c_leaves_a_consistent_store_and_says_how_to_resume(tmp_path, sig, status):
+def test_ctrl_c_leaves_a_consistent_store_and_says_how_to_resume(tmp_path, sig, status, spc_popen):
     """Ctrl-C or SIGTERM: what finished is stored, the message says how to resume, and
     the exit status is the signal's (128 + its number), as for spc compare."""
     steps = 120
