@@ -302,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
             print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
     except lifecycle.Interrupted as exc:  # SIGINT, SIGTERM, SIGHUP: workers already ended
-        print(f"spc {args.command}: {exc}; stopped", file=sys.stderr)
+        if not exc.said:
+            print(f"spc {args.command}: {exc}; stopped", file=sys.stderr)
         interrupted = True  # the forced-exit timer stays armed through interpreter exit
         if argv is None:  # the spc command itself: no library clean-up at exit to wait for
             lifecycle.exit_now(exc.exit_status)

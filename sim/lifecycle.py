@@ -47,9 +47,11 @@ _timer: list[threading.Timer] = []
 class Interrupted(KeyboardInterrupt):
     """A stop request by signal; ``exit_status`` is 128 + the signal number."""
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int, said: bool = False):
         self.signum = signum
         self.exit_status = 128 + signum
+        # the command has already told the user what it stopped (and how to resume)
+        self.said = said
         name = signal.Signals(signum).name
         super().__init__(f"{_HANDLED.get(signum, 'stopped')} ({name})")
 

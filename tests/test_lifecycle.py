@@ -191,3 +191,41 @@ def test_kill_9_while_writing_leaves_the_previous_result_whole(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted([*previous, "provenance.json"])
     assert (out / "summary.csv").read_text().startswith("metric,")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_study_stopped_by_a_signal_keeps_the_forced_exit_armed(tmp_path, monkeypatch, capsys):
+    """After a signal, ``spc study`` says what is stored and leaves through spc's stop path,
+    so the forced exit (lifecycle.TEARDOWN_SECONDS) stays armed through interpreter exit.
+    Planted bug it catches: the study command returning its exit status itself, which
+    disarms the timer -- an interpreter exit that then joins a broken process pool's
+    threads had kept a stopped study (and its forkserver) alive for hours."""
+    from sim import lifecycle
+    from sim.cli import main
+    from sim.study import execute
+
+    def stopped_by_sigterm(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # spc's handler raises Interrupted here
+            time.sleep(5)
+        except KeyboardInterrupt as exc:
+            raise execute.StudyInterrupted(
+                "interrupted: 3 of 9 runs are stored; run the same command again to resume",
+                exc.exit_status,
+            ) from None
+        raise AssertionError("SIGTERM did not interrupt the study")
+
+    monkeypatch.setattr(execute, "run_study", stopped_by_sigterm)
+    exp = tmp_path / "e.toml"
+    exp.write_text(
+        'name = "e"\ndesign = "factorial"\nmodel = "sim.study.testfunctions:noisy_linear"\n'
+        'outcomes = ["y"]\n[[factors]]\npath = "x"\nrange = [0, 1]\nsteps = 3\n'
+    )
+    try:
+        status = main(["study", str(exp), "--out", str(tmp_path / "s"), "--quiet"])
+        armed = [t for t in lifecycle._timer if t.is_alive()]
+    finally:
+        lifecycle.restore_signal_handlers()  # disarm it: this is pytest's own process
+    assert status == 143
+    assert armed, "the forced exit was disarmed on the way out"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["interrupted: 3 of 9 runs are stored; run the same command again to resume"]

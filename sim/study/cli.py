@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import lifecycle
 from ..argtypes import add_dask_option, positive_int
 
 
@@ -37,7 +38,10 @@ def cmd_study(args) -> int:
         )
     except StudyInterrupted as exc:
         print(str(exc), file=sys.stderr)
-        return exc.exit_status
+        # on to spc's own handling of a stop, which keeps the forced-exit timer armed:
+        # the interpreter's exit joins the process pool's threads, and a pool whose
+        # workers were killed mid-run has held a stopped study there for hours
+        raise lifecycle.Interrupted(exc.exit_status - 128, said=True) from None
     print(
         f"{study.name}: {info['planned']} runs planned, {info['stored_before']} were stored, "
         f"{info['ran']} ran now ({info['failed']} failed); results in {out}"
