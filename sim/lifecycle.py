@@ -51,7 +51,7 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
         self.exit_status = 128 + signum
         name = signal.Signals(signum).name
-        super().__init__(f"{_HANDLED.get(signum, 'stopped')} ({name})")
+        super().__init__(f"{_HANDLED.get(signal.Signals(signum), 'stopped')} ({name})")
 
 
 def register_child(process) -> None:
