@@ -35,6 +35,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check sim experiments tests benchmarks tools
 	$(BIN)/ruff format --check sim experiments tests benchmarks tools
+	$(BIN)/mypy
 
 # Mutation testing (tools/mutation.py, mutmut): score and survivors in results/mutation/.
 # The full run takes hours on 2 cores; mutate-sample checks MUTATE_SAMPLE random mutants
@@ -58,4 +59,4 @@ docs: $(STAMP)
 	$(BIN)/python -m sim.odd --write docs/ODD.md
 
 clean:
-	rm -rf $(VENV) results mutants .pytest_cache .hypothesis
+	rm -rf $(VENV) results mutants .pytest_cache .hypothesis .mypy_cache

@@ -735,11 +735,12 @@ def study(args, scenario_path: str, note: _Progress) -> dict:
     from sim.study.spec import Study
 
     spec = Study.from_toml(args.study)
-    if spec.custom:
+    base = spec.base
+    if spec.custom or base is None or spec.days is None:  # a custom model has neither
         raise ScenarioError([f"{args.study}: bench times studies of this simulator only"])
     points, _, _, _ = sample_points(spec)
     names = list(points.columns)
-    warm = spec.base.market.warmup_days
+    warm = base.market.warmup_days
     days = args.study_days or (warm + 10 if args.smoke else spec.days)
     if days <= warm:
         raise ScenarioError([f"--study-days {days}: must exceed market.warmup_days ({warm})"])
@@ -747,7 +748,7 @@ def study(args, scenario_path: str, note: _Progress) -> dict:
     seeds = replication_seeds(spec.seed, spec.replications)
     tasks = []
     for i, row in enumerate(points.itertuples(index=False)):
-        scenario = spec.base.with_overrides(dict(zip(names, row, strict=True)))
+        scenario = base.with_overrides(dict(zip(names, row, strict=True)))
         for s in spec.structures:
             tasks.append(Task(f"bench-{i}-{s}", s, int(seeds[0]), days, scenario))
             if len(tasks) == args.study_runs:
@@ -771,7 +772,7 @@ def study(args, scenario_path: str, note: _Progress) -> dict:
     usable = max(1, min(args.workers, _nproc()))
     return {
         "study": args.study,
-        "customers": spec.base.customers.count,
+        "customers": base.customers.count,
         "days": days,
         "runs_timed": len(tasks),
         "cpu_s_per_run": per_run,

@@ -146,7 +146,9 @@ class ReferenceMarketModel(mesa.Model):
 
         agent_class = NumpyReferenceCustomer if flavour == "numpy" else ReferenceCustomer
         for _ in range(customers):
-            attitude = [self.random.uniform(*attitude_init) for _ in range(firms)]
+            attitude: list[float] | np.ndarray = [
+                self.random.uniform(*attitude_init) for _ in range(firms)
+            ]
             if flavour == "numpy":
                 attitude = np.array(attitude)
             agent_class(self, attitude, self.random.uniform(*expectation_init))

@@ -22,7 +22,7 @@ class Column:
     """Descriptor: attribute ``name`` of table ``table`` at this agent's ``row``."""
 
     def __init__(self, table: str, name: str | None = None, doc: str = ""):
-        self.table, self.name, self.__doc__ = table, name, doc
+        self.table, self.name, self.__doc__ = table, name or "", doc
 
     def __set_name__(self, owner, attr):
         self.name = self.name or attr
@@ -107,7 +107,8 @@ class Employee(RowAgent):
 
     @property
     def autonomy(self) -> float:
-        return float(autonomy(np.float64(self.control), self.model.firms.involvement[self.firm]))
+        control = np.asarray(self.control, dtype=np.float64)
+        return float(autonomy(control, self.model.firms.involvement[self.firm]))
 
     @property
     def supervisor(self) -> Supervisor:

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -380,12 +381,12 @@ def Controls(
         kind(
             f"{label} ({INFO[path].unit})",
             value=session.value(path),
-            on_value=lambda v, p=path: set_lever(p, v),
+            on_value=partial(set_lever, path),
             continuous_update=False,
         )
     for path, label in SWITCH_LEVERS:
         solara.Switch(
-            label=label, value=bool(session.value(path)), on_value=lambda v, p=path: set_lever(p, v)
+            label=label, value=bool(session.value(path)), on_value=partial(set_lever, path)
         )
     for path, label, lo, hi, st in LEVERS:
         v = session.value(path)
@@ -402,7 +403,7 @@ def Controls(
                 min=int(lo),
                 max=int(hi),
                 step=int(st),
-                on_value=lambda x, p=path: set_lever(p, x),
+                on_value=partial(set_lever, path),
             )
         else:
             solara.SliderFloat(
@@ -411,7 +412,7 @@ def Controls(
                 min=lo,
                 max=hi,
                 step=st,
-                on_value=lambda x, p=path: set_lever(p, x),
+                on_value=partial(set_lever, path),
             )
         Help(path)
 
@@ -612,8 +613,8 @@ def WorkshopView(session: Session, apply, playing, bump, tick, settings):
         return
     KeyListener(event_pressed=on_key)
     twin = session.twin
-    reached = twin.day >= min(target, twin.horizon)
-    limit = min(target, twin.horizon)
+    reached = twin.day >= min(step.days, twin.horizon)
+    limit = min(step.days, twin.horizon)
     if reached or phase.value == "predict":
         label = "Run and reveal ▶" if phase.value == "predict" else "Next step ▶"
     else:

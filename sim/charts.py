@@ -99,7 +99,10 @@ def line_chart(
     under them. ``lines`` maps structure name -> daily values."""
     fs = 15 if big else 12
     pad_l, pad_r, pad_t = 46, 58, fs + 12
-    lane = 42 if diff and len(lines) == 2 else 0
+    # the lane needs both structures (any other pair of lines would have no difference)
+    both = diff and lines.keys() == {"linear", "triangular"}
+    pair = (lines["linear"], lines["triangular"]) if both else None
+    lane = 42 if pair is not None else 0
     main_h = height - pad_t - 22 - lane
     n = max((v.size for v in lines.values()), default=0)
     xmax = max(days or 0, n - 1, 1)
@@ -144,7 +147,7 @@ def line_chart(
             f'<text x="{x:.1f}" y="{base + 16}" font-size="{fs - 2}" fill="#666" '
             f'text-anchor="middle">{t:.0f}</text>'
         )
-    label_y = []
+    label_y: list[float] = []
     for name, v in lines.items():
         color = COLORS.get(name, "#333")
         x = np.arange(v.size)
@@ -162,8 +165,8 @@ def line_chart(
                 f'<text x="{width - pad_r + 4}" y="{y + 4:.1f}" font-size="{fs - 1}" '
                 f'font-weight="600" fill="{color}">{_fmt(last[-1], scale)}</text>'
             )
-    if lane:
-        a, b = lines.get("linear"), lines.get("triangular")
+    if pair is not None:
+        a, b = pair
         d = b[: min(a.size, b.size)] - a[: min(a.size, b.size)]
         top = pad_t + main_h + 6
         fin = d[np.isfinite(d)]

@@ -16,7 +16,14 @@ from . import __version__, lifecycle
 from .argtypes import add_dask_option
 from .argtypes import positive_int as _positive_int
 from .argtypes import seed as _seed
-from .config import STRUCTURES, ScenarioError, iter_parameters, load_scenario, parse_override
+from .config import (
+    STRUCTURES,
+    Scenario,
+    ScenarioError,
+    iter_parameters,
+    load_scenario,
+    parse_override,
+)
 from .outputs import check_output, overrides_tag, results_folder, run_record
 
 EXIT_BAD_INPUT = 2
@@ -45,7 +52,7 @@ def _overrides(args) -> tuple[dict, dict]:
     return overrides, labels
 
 
-def _scenario(args) -> object:
+def _scenario(args) -> Scenario:
     """The scenario with --set overrides; --days and --replications are validated as
     ``market.days`` and ``analysis.replications`` (same bounds as in a file), and a
     bad value is reported against the option that gave it."""

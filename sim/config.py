@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -34,6 +34,7 @@ from pydantic import (
     field_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 STRUCTURES = ("linear", "triangular")
 StructureName = Literal["linear", "triangular"]
@@ -99,8 +100,9 @@ def R(
     return Field(list(default), description=description, json_schema_extra=extra)
 
 
-def RangeType(lo: float, hi: float):
-    return Annotated[list[float], AfterValidator(_range_checker(lo, hi))]
+# a [low, high] pair of q-units (initial values drawn uniformly between them); an alias,
+# not a function call, so type checkers read it as the list[float] it validates
+UnitRange = Annotated[list[float], AfterValidator(_range_checker(0, 1))]
 
 
 class Section(BaseModel):
@@ -211,7 +213,7 @@ class Customers(Section):
         assumption="a few kinds of need, so knowledge is specific but learnable; "
         "checked over [1, 8]",
     )
-    expectation_init: RangeType(0, 1) = R(
+    expectation_init: UnitRange = R(
         (0.42, 0.62),
         0,
         1,
@@ -260,7 +262,7 @@ class Customers(Section):
         "satisfaction with the current relationship",
         assumption="recent visits dominate (about the last three); checked over [0.1, 0.6]",
     )
-    attitude_init: RangeType(0, 1) = R(
+    attitude_init: UnitRange = R(
         (0.4, 0.6),
         0,
         1,
@@ -538,7 +540,7 @@ class Service(Section):
 
 # ------------------------------------------------------------------------ employees
 class Employees(Section):
-    skill_init: RangeType(0, 1) = R(
+    skill_init: UnitRange = R(
         (0.5, 0.9),
         0,
         1,
@@ -548,7 +550,7 @@ class Employees(Section):
         assumption="a frontline range between a trainee and a practised hand; checked over "
         "[0.3, 0.7] to [0.7, 1.0]",
     )
-    knowledge_init: RangeType(0, 1) = R(
+    knowledge_init: UnitRange = R(
         (0.6, 0.8),
         0,
         1,
@@ -561,7 +563,7 @@ class Employees(Section):
         "runs), so knowledge does not drift after the start; checked over [0.1, 0.4] to "
         "[0.6, 0.8]",
     )
-    engagement_init: RangeType(0, 1) = R(
+    engagement_init: UnitRange = R(
         (0.3, 0.8),
         0,
         1,
@@ -1268,6 +1270,8 @@ def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for fname, info in model.model_fields.items():
         ann = info.annotation
+        if ann is None:  # pydantic records one for every field of a model class
+            raise TypeError(f"{model.__name__}.{fname} has no annotation")
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             fields[fname] = (_partial(ann, f"Partial{ann.__name__}") | None, None)
         else:
@@ -1281,7 +1285,11 @@ def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
     return partial
 
 
-PartialFirm = _partial(Firm, "PartialFirm")
+if TYPE_CHECKING:
+    # built at run time by _partial; to a type checker, a section like any other
+    class PartialFirm(Section): ...
+else:
+    PartialFirm = _partial(Firm, "PartialFirm")
 
 
 class Analysis(Section):
@@ -1301,7 +1309,7 @@ class Scenario(Section):
     workforce: Workforce = Workforce()
     feedback: Feedback = Feedback()
     firm: Firm = Firm()
-    competitors: PartialFirm = PartialFirm()  # type: ignore[valid-type]
+    competitors: PartialFirm = PartialFirm()
     analysis: Analysis = Analysis()
 
     def firm_config(self, k: int) -> Firm:
@@ -1390,13 +1398,14 @@ def _field_at(path: tuple, root: type[BaseModel] | None = None) -> FieldInfo | N
     return info
 
 
-def _allowed(path: tuple, err: dict, root: type[BaseModel] | None = None) -> str:
+def _allowed(path: tuple, err: ErrorDetails, root: type[BaseModel] | None = None) -> str:
     info = _field_at(path, root)
     if err["type"] == "extra_forbidden":
         parent = _field_at(path[:-1], root) if len(path) > 1 else None
         model = parent.annotation if parent is not None else root or Scenario
-        if getattr(model, "__args__", None) and not isinstance(model, type):
-            model = next(a for a in model.__args__ if a is not type(None))
+        args = getattr(model, "__args__", None)
+        if args and not isinstance(model, type):
+            model = next(a for a in args if a is not type(None))
         names = ", ".join(model.model_fields) if isinstance(model, type) else "?"
         return f"allowed here: {names}"
     if info is None:
@@ -1405,8 +1414,9 @@ def _allowed(path: tuple, err: dict, root: type[BaseModel] | None = None) -> str
         return f"allowed: a table [{'.'.join(map(str, path))}]"
     extra = info.json_schema_extra or {}
     unit = extra.get("unit", "") if isinstance(extra, dict) else ""
-    if isinstance(extra, dict) and "range_bounds" in extra:
-        lo, hi = extra["range_bounds"]
+    bounds = extra.get("range_bounds") if isinstance(extra, dict) else None
+    if isinstance(bounds, list):
+        lo, hi = bounds
         return f"allowed: a pair [low, high] with {lo} <= low <= high <= {hi} ({unit})"
     lo = hi = None
     for m in info.metadata:
@@ -1416,8 +1426,9 @@ def _allowed(path: tuple, err: dict, root: type[BaseModel] | None = None) -> str
     if ann is bool:
         return "allowed: true or false"
     kind = getattr(ann, "__name__", str(ann))
-    if getattr(ann, "__args__", None) and str(ann).startswith("typing.Literal"):
-        return "allowed: " + ", ".join(repr(a) for a in ann.__args__)
+    args = getattr(ann, "__args__", None)
+    if args and str(ann).startswith("typing.Literal"):
+        return "allowed: " + ", ".join(repr(a) for a in args)
     if lo is not None or hi is not None:
         return f"allowed: {kind} from {lo} to {hi} ({unit})"
     return f"allowed: {kind}"
@@ -1665,17 +1676,20 @@ def iter_parameters(scenario: Scenario | None = None) -> Iterator[ParamInfo]:
                 yield from walk(ann, path + ".", dflt.get(name) or {}, vals.get(name) or {})
                 continue
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-            lo = hi = None
+            lo: object = None
+            hi: object = None
             for m in info.metadata:
                 lo = getattr(m, "ge", lo)
                 hi = getattr(m, "le", hi)
-            if "range_bounds" in extra:
-                lo, hi = extra["range_bounds"]
-            if getattr(ann, "__args__", None) and str(ann).startswith("typing.Literal"):
+            bounds = extra.get("range_bounds")
+            if isinstance(bounds, list):
+                lo, hi = bounds
+            args = getattr(ann, "__args__", None)
+            if args and str(ann).startswith("typing.Literal"):
                 lo, hi = None, None
-                unit = " | ".join(ann.__args__)
+                unit = " | ".join(args)
             else:
-                unit = extra.get("unit", "")
+                unit = str(extra.get("unit", ""))
             yield ParamInfo(
                 path=path,
                 default=dflt.get(name, info.default),
@@ -1684,8 +1698,8 @@ def iter_parameters(scenario: Scenario | None = None) -> Iterator[ParamInfo]:
                 high=hi,
                 unit=unit,
                 description=info.description or "",
-                source=extra.get("source", ""),
-                assumption=extra.get("assumption", ""),
+                source=str(extra.get("source", "")),
+                assumption=str(extra.get("assumption", "")),
             )
 
     yield from walk(Scenario, "", defaults, values)

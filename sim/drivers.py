@@ -143,7 +143,7 @@ def key_drivers(
     est = {name: fn(corr) for name, fn in METHODS.items()}
     table = pd.DataFrame(est, index=pd.Index(drivers, name="driver"))
     if bootstrap:
-        draws = {name: [] for name in METHODS}
+        draws: dict[str, list[np.ndarray]] = {name: [] for name in METHODS}
         for _ in range(bootstrap):
             rows = m[rng.integers(0, n, n)]
             try:

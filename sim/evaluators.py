@@ -33,12 +33,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from . import lifecycle
 from .config import ScenarioError
+
+if TYPE_CHECKING:
+    from dask.typing import Key
+    from distributed import Client, LocalCluster
 
 DASK_CONNECT_SECONDS = 5
 log = logging.getLogger(__name__)
@@ -160,13 +164,16 @@ class ProcessEvaluator(_Evaluator):
                 p.join(timeout=2)
 
     def _submit(self, fn: Callable, item) -> Future:
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError("a run submitted outside the evaluator's with block")
         try:
             with lifecycle.sigint_blocked():  # the forkserver and workers start here
-                fut = self._pool.submit(fn, item)
+                fut = pool.submit(fn, item)
         except BrokenProcessPool as exc:
             fut = Future()
             fut.set_exception(exc)
-        for p in (self._pool._processes or {}).values():
+        for p in (pool._processes or {}).values():
             lifecycle.register_child(p)
         return fut
 
@@ -213,8 +220,8 @@ class DaskEvaluator(_Evaluator):
         self.label = (
             f"on Dask at {address}" if address else f"on a local Dask cluster of {self.workers}"
         )
-        self._client = None
-        self._cluster = None
+        self._client: Client | None = None
+        self._cluster: LocalCluster | None = None
 
     def _open(self) -> None:
         from distributed import Client
@@ -238,7 +245,7 @@ class DaskEvaluator(_Evaluator):
             lifecycle.register_child(p)
         self._client = Client(self._cluster)
 
-    def _local_cluster(self):
+    def _local_cluster(self) -> LocalCluster:
         """Start a local cluster with SIGINT ignored only until its worker processes
         exist: they inherit the ignored SIGINT (a terminal's Ctrl-C reaches only this
         process, which closes the cluster), while a Ctrl-C after that point -- the
@@ -247,7 +254,7 @@ class DaskEvaluator(_Evaluator):
 
         box: dict[str, Any] = {}
 
-        def build():
+        def build() -> None:
             try:
                 box["cluster"] = LocalCluster(
                     n_workers=self.workers,
@@ -300,12 +307,15 @@ class DaskEvaluator(_Evaluator):
         lost = (KilledWorker, CommClosedError, CancelledError)
         window = window or 4 * self.workers
         pending = enumerate(items)
-        inflight: dict[str, tuple[int, Any]] = {}
+        inflight: dict[Key, tuple[int, Any]] = {}
         done = as_completed()
+        client = self._client
+        if client is None:
+            raise RuntimeError("runs submitted outside the evaluator's with block")
 
         def submit_more() -> None:
             while len(inflight) < window and (nxt := next(pending, None)) is not None:
-                fut = self._client.submit(fn, nxt[1], pure=False)
+                fut = client.submit(fn, nxt[1], pure=False)
                 inflight[fut.key] = nxt
                 done.add(fut)
 

@@ -27,7 +27,7 @@ import re
 import sys
 import traceback
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,7 +190,7 @@ def plausible_range(p: ParamInfo) -> tuple[Any, Any] | None:
             a = b = None
     if a is None and p.path in EXPLICIT_RANGES:
         a, b = EXPLICIT_RANGES[p.path]
-    if a is None:
+    if a is None or b is None:  # (set together)
         if lo == 0 and hi == 1:
             a, b = 0.0, 1.0
         elif d > 0:
@@ -309,7 +309,7 @@ class Context:
         """Runs ``sim.probes``' paired focal-firm runs over this context's workers."""
         return lambda runs: self.run(list(runs), probes.focal_run, desc)
 
-    def run(self, jobs: list[Job], fn=firm_summaries, desc: str = "runs") -> list:
+    def run(self, jobs: Sequence[object], fn=firm_summaries, desc: str = "runs") -> list:
         return self.evaluator.map(fn, jobs, progress=self.progress, desc=desc)
 
     def summaries(self, jobs: list[Job], desc: str) -> pd.DataFrame:
@@ -403,7 +403,11 @@ def draw_market(
         for key, (a, b) in FIRM_DRAWS.items():
             if f"firm.{key}" not in known:
                 continue
-            v = int(rng.integers(a, b + 1)) if isinstance(a, int) else float(rng.uniform(a, b))
+            v: int | float
+            if isinstance(a, int) and isinstance(b, int):
+                v = int(rng.integers(a, b + 1))
+            else:
+                v = float(rng.uniform(a, b))
             over[f"{side}.{key}"] = v
             desc[f"{side}.{key}"] = v
         for key, (a, b) in FIRM_RELATIVE_DRAWS.items():
@@ -849,6 +853,7 @@ def measure_gallup(ctx: Context) -> Outcome:
     ]
     for p in firm_levers():
         ends = (False, True) if isinstance(p.default, bool) else plausible_range(p)
+        assert ends is not None  # firm_levers() keeps levers with a range
         for end, v in zip(("low", "high"), ends, strict=True):
             if v == p.default:
                 continue
@@ -1293,7 +1298,7 @@ def measure_steady(ctx: Context) -> Outcome:
     warm = ctx.base.market.warmup_days
     limit = (days // 5 // 2) * 5  # MSER searches the first half of the run
     passed = warm >= overall and overall < limit
-    slowest = max(detected, key=detected.get)
+    slowest = max(detected, key=detected.__getitem__)
     reason = ""
     if overall >= limit:
         reason = (
@@ -1516,7 +1521,9 @@ def robustness(ctx: Context) -> pd.DataFrame:
     seeds = ctx.seeds("sweep", n)
     points: list[tuple[str, str, Any, Scenario]] = [("(defaults)", "default", None, ctx.base)]
     for p in params:
-        for end, v in zip(("low", "high"), plausible_range(p), strict=True):
+        ends = plausible_range(p)
+        assert ends is not None  # sweep_parameters() keeps parameters with a range
+        for end, v in zip(("low", "high"), ends, strict=True):
             if v == p.default:
                 continue
             try:

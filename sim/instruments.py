@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from .config import ScenarioError, read_toml
 
@@ -97,7 +98,8 @@ warnings.filterwarnings("ignore", message='Field name "construct"', category=Use
 
 class Item(_Strict):
     id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    construct: str
+    # shadows BaseModel.construct on purpose (see above): the file's key is the field name
+    construct: str  # type: ignore[assignment]
     text: str = ""
     loading: float = Field(
         0.75, gt=0, le=1, description="Standardised loading on the construct (reliability = l²)"
@@ -189,7 +191,7 @@ def _dotted(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def _allowed(loc: tuple, err: dict) -> str:
+def _allowed(loc: tuple, err: ErrorDetails) -> str:
     """What is allowed at ``loc``: read from the schema's field constraints."""
     model: Any = Instrument
     info = None

@@ -20,4 +20,5 @@ from numba import njit
 
 def compiled[F: Callable[..., object]](function: F) -> F:
     """``function`` compiled to machine code on first call, cached on disk."""
-    return njit(cache=True)(function)
+    # numba types the result as its Dispatcher[F], which calls as F does
+    return njit(cache=True)(function)  # type: ignore[return-value]

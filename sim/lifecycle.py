@@ -53,7 +53,7 @@ class Interrupted(KeyboardInterrupt):
         # the command has already told the user what it stopped (and how to resume)
         self.said = said
         name = signal.Signals(signum).name
-        super().__init__(f"{_HANDLED.get(signum, 'stopped')} ({name})")
+        super().__init__(f"{_HANDLED.get(signal.Signals(signum), 'stopped')} ({name})")
 
 
 def register_child(process) -> None:

@@ -213,6 +213,7 @@ class ServiceProfitChainModel(mesa.Model):
         step 1 chooses by and what a customer survey's intent to return is read from."""
         C, F, cc = self.customers, self.firms, self.config.customers
         prev = C.last_firm[who]
+        member_value: np.ndarray | float
         if F.loyalty_programme.any():
             member_value = choice.membership_value(
                 C.member[:, who],

@@ -113,16 +113,17 @@ def foreign_files(folder: Path) -> list[str]:
     return [n for n in names if n not in RESULT_FILES]
 
 
-def check_output(path: Path, folder: bool, option: str = "--out") -> None:
+def check_output(path: Path | str, folder: bool, option: str = "--out") -> None:
     """Refuse an output path that cannot be written, before any run starts (and tidy
-    up what earlier killed runs left beside it)."""
-    if isinstance(path, Path) and str(path).strip() and str(path) != ".":
-        clean_stale(path)
-    bad = None
+    up what earlier killed runs left beside it). A blank ``path`` comes as the str
+    given (``Path("")`` would read as ".")."""
     if not str(path).strip() or str(path) == ".":
-        path = f"{str(path)!r}" if not str(path).strip() else path
-        bad = "give a folder name" if folder else "give a file name"
-    elif folder and path.exists() and not path.is_dir():
+        given = f"{str(path)!r}" if not str(path).strip() else path
+        raise ScenarioError([f"{option} {given}: give a {'folder' if folder else 'file'} name"])
+    path = Path(path)
+    clean_stale(path)
+    bad = None
+    if folder and path.exists() and not path.is_dir():
         bad = "exists and is not a folder"
     elif not folder and path.is_dir():
         bad = "is a folder; give a file name"

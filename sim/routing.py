@@ -81,7 +81,7 @@ def channel_graph(
     """
     if style is not None:
         sup = sup.model_copy(update={"style": float(style)})
-    g = nx.MultiDiGraph(direct_share=direct_share)
+    g: nx.MultiDiGraph[str] = nx.MultiDiGraph(direct_share=direct_share)
     g.add_nodes_from(["customer", "employee", "team"])
     g.add_node(
         "supervisor",

@@ -53,6 +53,7 @@ class StaffTable:
     def __init__(self, scenario: Scenario, firms: list[Firm], rng: np.random.Generator):
         e, c = scenario.employees, scenario.customers
         sizes = [staff_count(scenario, f) for f in firms]
+        sup_firm: list[int]
         firm_of, team_of, sup_firm, staffed = [], [], [], []
         for k, size in enumerate(sizes):
             n_sups = -(-size // firms[k].supervisor.span_of_control)
@@ -118,7 +119,7 @@ class StaffTable:
         self.on_duty[slots] = True
         self.open[slots] = False
         self.tenure[slots] = 0
-        self.mastery[slots] = rng.uniform(*e.skill_init, slots.size)
+        self.mastery[slots] = rng.uniform(*e.skill_init, size=slots.size)
         self.skill[slots] = w.new_hire_skill
         self.knowledge[slots] = w.new_hire_knowledge
         self.engagement[slots] = w.new_hire_engagement

@@ -51,6 +51,7 @@ import pandas as pd
 
 from . import encounter
 from . import engagement as jdr
+from .config import ScenarioError
 from .instruments import OUTCOMES, Instrument, Part
 
 # spawn key of the survey stream: the model's streams are SeedSequence(seed).spawn(n),
@@ -94,6 +95,8 @@ class Latents:
 
     def standardised(self, construct: str) -> np.ndarray:
         """Latent in market standard deviations (0 where the market does not vary)."""
+        if self.ref_mean is None or self.ref_sd is None:
+            raise ValueError("no reference yet: restrict() the latents first")
         v = self.values[construct].to_numpy(dtype=float)
         sd = float(self.ref_sd[construct])
         if not sd > 1e-12:
@@ -171,7 +174,9 @@ def employee_latents(
     terms = jdr.job_contributions(w, **job)
     values = {"engagement": np.asarray(S.engagement, dtype=float)[rows]}
     values |= {c: job[JOB_INPUT.get(c, c)] for c in JOB_TERMS}
-    contributions = {c: sum(terms[t] for t in ts) for c, ts in JOB_TERMS.items()}
+    contributions = {
+        c: sum((terms[t] for t in ts), np.zeros(rows.size)) for c, ts in JOB_TERMS.items()
+    }
     weights = {
         c: " and ".join(f"{t} {'-' if t in DEMANDS else ''}{getattr(w, t)}" for t in ts)
         + (" (one latent)" if len(ts) > 1 else "")
@@ -496,7 +501,7 @@ def run_survey(
     model = ServiceProfitChainModel(scenario, structure=structure, seed=seed)
     memory = WorkloadMemory(model)
     waves_at = sorted(set(days))
-    out = []
+    out: list[Wave] = []
     for _ in tqdm(range(waves_at[-1]), desc="days", disable=not progress, leave=False):
         model.step()
         memory.update(model)
@@ -784,23 +789,26 @@ def unit_engagement_loyalty_correlation(
             customers=customers_per_unit * k,
             reference=norms,
         )
+        we, wc = w.employees, w.customers
+        if we is None or wc is None:  # a population with no items is not surveyed
+            raise ScenarioError([f"instrument {inst.meta.name}: needs employee and customer items"])
         if norms is None:
-            norms = {"employees": w.employees.reference, "customers": w.customers.reference}
-        emp = scale_scores(w.employees.responses, inst.employees)
-        cus = scale_scores(w.customers.responses, inst.customers)
+            norms = {"employees": we.reference, "customers": wc.reference}
+        emp = scale_scores(we.responses, inst.employees)
+        cus = scale_scores(wc.responses, inst.customers)
         for f in range(k):
-            e_resp = w.employees.responses["firm"] == f
-            c_resp = w.customers.responses["firm"] == f
-            e_all = w.employees.truth["firm"] == f
-            c_all = w.customers.truth["firm"] == f
+            e_resp = we.responses["firm"] == f
+            c_resp = wc.responses["firm"] == f
+            e_all = we.truth["firm"] == f
+            c_all = wc.truth["firm"] == f
             rows.append(
                 {
                     "market": m,
                     "firm": f,
                     "engagement_survey": emp.loc[e_resp, "engagement"].mean(),
                     "loyalty_survey": cus.loc[c_resp, "intent_to_return"].mean(),
-                    "engagement_latent": w.employees.truth.loc[e_all, "engagement"].mean(),
-                    "loyalty_latent": w.customers.truth.loc[c_all, "intent_to_return"].mean(),
+                    "engagement_latent": we.truth.loc[e_all, "engagement"].mean(),
+                    "loyalty_latent": wc.truth.loc[c_all, "intent_to_return"].mean(),
                     "employees_answered": int(e_resp.sum()),
                     "customers_answered": int(c_resp.sum()),
                 }

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from .state import Today
 
 
-def small_world(n: int, degree: int, rewiring: float, rng: np.random.Generator):
+def small_world(
+    n: int, degree: int, rewiring: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Undirected Watts-Strogatz graph as CSR arrays (indptr int64, indices int32).
 
     Ring lattice with ``degree // 2`` neighbours on each side; each lattice edge's
@@ -49,7 +51,7 @@ def small_world(n: int, degree: int, rewiring: float, rng: np.random.Generator):
 
 
 def to_networkx(indptr: np.ndarray, indices: np.ndarray) -> nx.Graph:
-    g = nx.Graph()
+    g: nx.Graph[int] = nx.Graph()
     n = indptr.size - 1
     g.add_nodes_from(range(n))
     src = np.repeat(np.arange(n), np.diff(indptr))

@@ -54,7 +54,7 @@ def custom_model_version(ref: str) -> str:
     module = inspect.getmodule(fn)
     version = str(getattr(module, "__version__", ""))
     try:
-        src = inspect.getsource(module)
+        src = inspect.getsource(module) if module is not None else ""
     except (OSError, TypeError):
         src = ""
     return f"{ref}@{version}+{hashlib.sha256(src.encode()).hexdigest()[:12]}"

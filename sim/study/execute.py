@@ -90,10 +90,12 @@ def _simulate(task: Task) -> dict:
     from ..model import ServiceProfitChainModel
     from ..runner import FOCAL_FIRM, measurement_start
 
-    scenario = task.payload
-    warm = measurement_start(scenario, task.days)
+    scenario, days = task.payload, task.days
+    if days is None:  # a study of this simulator always has its horizon (Study validation)
+        raise ValueError(f"run {task.run_id}: no number of days")
+    warm = measurement_start(scenario, days)
     model = ServiceProfitChainModel(scenario, structure=task.structure, seed=task.seed)
-    for _ in range(task.days):
+    for _ in range(days):
         model.step()
     days = model.datacollector.model_vars["firm_metrics"][warm:]
     return summarise_values(np.stack([d[FOCAL_FIRM] for d in days]))

@@ -78,8 +78,8 @@ def prim_box(
     hi = x.max(axis=0).copy()
     full_lo, full_hi = lo.copy(), hi.copy()
     inside = np.ones(n, dtype=bool)
-    steps = []
-    boxes = []
+    steps: list[dict[str, float]] = []
+    boxes: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def snapshot():
         k = inside.sum()

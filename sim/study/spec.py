@@ -17,10 +17,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..config import (
     STRUCTURES,
+    ParamInfo,
     Scenario,
     ScenarioError,
     iter_parameters,
@@ -127,15 +128,20 @@ class Factor:
         u = min(max(float(u), 0.0), 1.0)
         if self.levels is not None:
             return self.levels[min(int(u * len(self.levels)), len(self.levels) - 1)]
+        if self.low is None or self.high is None:
+            raise ValueError(f"factor {self.path}: neither levels nor a range [low, high]")
         lo, hi = float(self.low), float(self.high)
         if self.distribution == "loguniform":
             x = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
         elif self.distribution == "triangular":
-            c = (float(self.mode) - lo) / (hi - lo) if hi > lo else 0.5
+            if self.mode is None:
+                raise ValueError(f"factor {self.path}: a triangular distribution needs a mode")
+            mode = float(self.mode)
+            c = (mode - lo) / (hi - lo) if hi > lo else 0.5
             if u < c:
-                x = lo + math.sqrt(u * (hi - lo) * (float(self.mode) - lo))
+                x = lo + math.sqrt(u * (hi - lo) * (mode - lo))
             else:
-                x = hi - math.sqrt((1 - u) * (hi - lo) * (hi - float(self.mode)))
+                x = hi - math.sqrt((1 - u) * (hi - lo) * (hi - mode))
         else:
             x = lo + u * (hi - lo)
         if self.integer:
@@ -333,7 +339,7 @@ class Study:
             raise self._problem(
                 "model", self.model, f"cannot take the factors {names} and seed: {exc}"
             ) from None
-        self._params = {}
+        self._params: dict[str, ParamInfo] = {}
 
     def _validate_simulator(self) -> None:
         if isinstance(self.scenario, Scenario):
@@ -428,6 +434,10 @@ class Study:
             raise self._problem(
                 f"{where}.steps", None, "missing: a range in a factorial design needs steps"
             )
+        if f.low is None or f.high is None:  # e.g. Factor(path, low) from Python
+            raise self._problem(
+                f"{where}.range", [f.low, f.high], "allowed: a pair [low, high] of numbers"
+            )
         lo, hi = float(f.low), float(f.high)
         if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
             raise self._problem(f"{where}.range", [f.low, f.high], "allowed: finite low < high")
@@ -478,8 +488,9 @@ class Study:
             "analysis": dict(self.analysis),
             "factors": [f.to_dict() for f in self.factors],
         }
-        if not self.custom:
-            d["scenario_hash"] = self.base.digest()
+        base = self.base
+        if base is not None:  # a study of this simulator (a custom model has no base)
+            d["scenario_hash"] = base.digest()
         return d
 
     def digest(self) -> str:
@@ -530,7 +541,7 @@ def resolve_model(ref: str, source: str = "<study>"):
                 f"{exc}); allowed: 'package.module:callable' importable here"
             ]
         ) from None
-    fn = module
+    fn: object = module
     for part in attr.split("."):
         fn = getattr(fn, part, None)
         if fn is None:
@@ -544,7 +555,7 @@ def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _is_number(v) -> bool:
+def _is_number(v: object) -> TypeGuard[float]:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 

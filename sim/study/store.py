@@ -17,7 +17,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ BASE_COLUMNS = (
 class RunStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self._lock: int | None = None  # the descriptor holding the folder's lock
 
     # ---------------------------------------------------------------- layout
     @property
@@ -88,7 +89,7 @@ class RunStore:
         self._lock = fd
 
     def unlock(self) -> None:
-        fd, self._lock = getattr(self, "_lock", None), None
+        fd, self._lock = self._lock, None
         if fd is not None:
             os.close(fd)  # closing the descriptor releases the lock
 
@@ -105,7 +106,8 @@ class RunStore:
     def done_ids(self) -> set[str]:
         ids: set[str] = set()
         for part in self.parts():
-            ids.update(pq.read_table(part, columns=["run_id"]).column(0).to_pylist())
+            run_ids = pq.read_table(part, columns=["run_id"]).column(0).to_pylist()
+            ids.update(cast(list[str], run_ids))  # a string column no row leaves empty
         return ids
 
     def append(self, rows: list[dict], schema: pa.Schema, metadata: dict) -> Path | None:
@@ -136,7 +138,7 @@ class RunStore:
 
 
 def row_schema(factor_types: dict[str, pa.DataType], outcomes: list[str]) -> pa.Schema:
-    fields = [pa.field(n, t) for n, t in BASE_COLUMNS]
+    fields: list[pa.Field] = [pa.field(n, t) for n, t in BASE_COLUMNS]
     fields += [pa.field(n, t) for n, t in factor_types.items()]
     fields += [pa.field(n, pa.float64()) for n in outcomes if n not in factor_types]
     return pa.schema(fields)
