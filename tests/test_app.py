@@ -74,8 +74,13 @@ def test_step_and_play_advance_days(small_market):
     assert len(cards) == 1 and "market share" in cards[0] and "profit" in cards[0]
     _button(rc, "Play").click()
     _wait(lambda: _html(rc, "spc-day")[0] != "day 31 / 120")
-    _wait(lambda: any(b.children[-1] == "Pause" for b in rc.find(v.Btn).widgets))
-    _button(rc, "Pause").click()
+    # playing shows Pause; the paced loop can reach the run's end while a loaded machine
+    # starves this thread, and then Play is back: both are right, the day says which
+    pause = [b for b in rc.find(v.Btn).widgets if b.children and b.children[-1] == "Pause"]
+    if pause:
+        pause[0].click()  # harmless should the run end meanwhile
+    else:
+        assert _html(rc, "spc-day") == ["day 120 / 120"]
     _button(rc, "Back").click()  # step back a day through the snapshots
     day = int(_html(rc, "spc-day")[0].split()[1])
     assert 31 <= day < 120
