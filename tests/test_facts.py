@@ -139,11 +139,32 @@ def test_greene_quality_goes_with_share_and_return_on_sales(outcomes):
 
 
 @pytest.mark.slow
-def test_crossover_micro_management_favours_triangular_more_than_a_good_filter(outcomes):
+def test_crossover_a_lossy_filter_and_micro_management_favour_triangular_more_than_a_good_filter(
+    outcomes,
+):
     gaps = measured(outcomes, "crossover").data["gaps"]
-    good = gaps["coaching, faithful, fast filter; harsh customers"]["engagement_mean"][0]
-    micro = gaps["micro-managing supervisors"]["engagement_mean"][0]
-    assert micro > good
+    good = gaps[F.GOOD]["engagement_mean"][0]
+    assert gaps[F.LOSSY]["engagement_mean"][0] > good
+    assert gaps[F.MICRO]["engagement_mean"][0] > good
+
+
+def test_crossover_regions_are_stated_conditions_from_the_market_ranges():
+    """Region (c) is not a tuned point: each setting is the worst end of the practice
+    range the heterogeneous markets draw from, the mirror image of region (a)."""
+    lossy, good = F.LOSSY_FILTER_MILD, F.GOOD_FILTER_HARSH
+    for key, value in lossy.items():
+        name = key.removeprefix("firm.")
+        lo, hi = F.FIRM_DRAWS[name] if name in F.FIRM_DRAWS else F.MARKET_DRAWS[key]
+        assert value in (lo, hi), key
+        assert key in good and (good[key] - value) * (hi - lo) != 0, key  # the other side
+    assert "firm.supervisor.style" not in lossy  # the supervisor's style stays the baseline's
+
+
+@pytest.mark.slow
+def test_kluger_programme_harm_runs_through_attention_to_the_self(outcomes):
+    d = measured(outcomes, "kluger").data
+    # switching off attention to the self (both arms) must raise the programme's mean d
+    assert d["check_d"] > d["mean_d"][0]
 
 
 @pytest.mark.slow
