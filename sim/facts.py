@@ -894,7 +894,15 @@ def measure_kluger(ctx: Context) -> Outcome:
             "mostly the mechanism, and d on the noisier encounter-level sd runs smaller "
             "than theirs.",
         ],
-        {"effect": d, "aimed": aimed, "share": share, "mean_d": mean, "check_d": check_d},
+        {
+            "effect": d,
+            "aimed": aimed,
+            "share": share,
+            "mean_d": mean,
+            "check_d": check_d,
+            "negative_aimed": (neg_aimed, neg_other),
+            "d_aimed": (d_aimed, d_other),
+        },
     )
 
 
@@ -1312,7 +1320,13 @@ def measure_crossover(ctx: Context) -> Outcome:
     tri_wins = lossy[1] > 0 and lossy[0] >= CLEAR_WIN
     passed = bool(linear_holds and tri_wins)
     bits = []
-    if not linear_holds:
+    if not linear_holds and good[0] <= 0:
+        bits.append(
+            f"with a coaching, faithful, fast filter and harsh customers linear leads by "
+            f"{fmt(-good[0])} but the interval {fmt_ci(good[1:])} reaches above +{MATCH_MARGIN}: "
+            "too few replications to show a match"
+        )
+    elif not linear_holds:
         bits.append(
             f"with a coaching, faithful, fast filter and harsh customers triangular still wins "
             f"by {fmt(good[0])} {fmt_ci(good[1:])}: hearing customers directly gives more "
@@ -1831,7 +1845,10 @@ def write_report(
             + (f" (95 % CI {fmt_ci(o.ci)}, {o.unit})" if np.isfinite(o.ci[0]) else ""),
             "",
         ]
-        lines += [f"{x}" if x.startswith("- ") else f"{x}\n" for x in o.lines]
+        for prev, x in zip(["", *o.lines], o.lines, strict=False):
+            # a paragraph after a list item needs a blank line to leave the list
+            gap = "\n" if prev.startswith("- ") and not x.startswith("- ") else ""
+            lines.append(x if x.startswith("- ") else f"{gap}{x}\n")
         if o.lines and o.lines[-1].startswith("- "):
             lines.append("")
         lines += [
