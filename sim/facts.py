@@ -1605,7 +1605,9 @@ FACTS: tuple[Fact, ...] = (
         "partial r given encounter quality shows the mediation. Measured through the "
         "simulated surveys too (employee census, customer intent-to-return, over replicated "
         "base markets; `sim.surveys.unit_engagement_loyalty_correlation`): the survey r "
-        "is the fact's figure, the true-latent r is shown beside it.",
+        "is the fact's figure, the true-latent r is shown beside it. A design check re-runs "
+        "the heterogeneous markets also differing in loyalty drivers besides engagement "
+        "(local competition, price position, customers' habit, outside option).",
         f"r within [{HARTER_BAND[0]}, {HARTER_BAND[1]}]",
         "Harter et al. 2002 report observed r about 0.2 and corrected about 0.33 for "
         "customer loyalty (0.2-0.35); +-0.05 for the sampling error of a model of a few "
