@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from sim import load_scenario
-from sim.model import ServiceProfitChainModel
+from sim.interventions import (
+    FEEDBACK_PROGRAMME,
+    aimed_at_person,
+    cohen_d,
+    mean_var,
+    run_with_quality_moments,
+)
 
 # realistic ranges of the unit-level conditions a feedback intervention meets
 UNIT_RANGES = {
@@ -36,30 +42,13 @@ UNIT_RANGES = {
     "firm.supervisor.role_model": (0.0, 1.0),
     "firm.policy.involvement": (0.0, 0.6),
 }
-SURVEY = 0.3
-WITH_PROGRAMME = {"feedback.survey_invitation": SURVEY}
-
-
-class _QualityRecorder(ServiceProfitChainModel):
-    """Keeps the focal firm's encounter-quality moments over the window."""
-
-    window_start = 0
-
-    def _record(self, d) -> None:
-        super()._record(d)
-        if self.day >= self.window_start:
-            q = d.quality[d.chosen == 0]
-            self.moments += (q.size, q.sum(), (q * q).sum())
 
 
 def focal_quality(scenario, structure: float, seed: int, days: int, start: int):
-    m = _QualityRecorder(scenario, structure, seed)
-    m.window_start, m.moments = start, np.zeros(3)
-    for _ in range(days):
-        m.step()
-    n, s, ss = m.moments
-    mean = s / n
-    return mean, ss / n - mean * mean, n
+    """The focal firm's encounter-quality mean and variance over days >= start, and n."""
+    _, moments = run_with_quality_moments(scenario, structure, seed, days, start)
+    mean, var = mean_var(moments[0])
+    return float(mean), float(var), float(moments[0, 0])
 
 
 def draw_units(n_units: int, seed: int) -> list[dict]:
@@ -86,16 +75,20 @@ def intervention_effects(
         ov = {k: v for k, v in unit.items() if k != "direct_share"}
         ov |= {"customers.count": customers, "market.warmup_days": start, **(base or {})}
         sc_off = load_scenario("scenarios/baseline.toml", ov)
-        sc_on = sc_off.with_overrides(WITH_PROGRAMME)
+        sc_on = sc_off.with_overrides(FEEDBACK_PROGRAMME)
         m1, v1, _ = focal_quality(sc_on, structure, seed + i, days, start)
         m0, v0, _ = focal_quality(sc_off, structure, seed + i, days, start)
-        sd = np.sqrt((v1 + v0) / 2)
-        # attention drawn to the person: harsh words reaching the employee raw
-        # (directly, or through a controlling filter) and a supervisor's blame
-        style = unit["firm.supervisor.style"]
-        aimed = unit["customers.harshness"] * (structure + (1 - structure) * style)
+        aimed = aimed_at_person(
+            unit["customers.harshness"], structure, unit["firm.supervisor.style"]
+        )
         rows.append(
-            {**unit, "aimed_at_person": aimed, "with": m1, "without": m0, "d": (m1 - m0) / sd}
+            {
+                **unit,
+                "aimed_at_person": float(aimed),
+                "with": m1,
+                "without": m0,
+                "d": float(cohen_d(m1, v1, m0, v0)),
+            }
         )
     return pd.DataFrame(rows)
 
