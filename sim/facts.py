@@ -301,7 +301,7 @@ class Context:
         warm = base.market.warmup_days
         self.days = warm + size.measure_days
         self.base = base.with_overrides({"customers.count": count, "market.days": self.days})
-        self.cache: dict[str, Any] = {}
+        self.cache: dict[Any, Any] = {}  # by name, or (name, overrides, markets)
 
     def scenario(self, overrides: dict[str, Any] | None = None) -> Scenario:
         """The base with overrides; a parameter the schema lacks is "not measurable"."""
@@ -489,10 +489,10 @@ def heterogeneous_units(
         units = drawn.merge(fi, on=["market", "firm"])
         units.attrs["programme_missing"] = []
     # the unit's own levers (focal draw for firm 0, competitors' otherwise)
-    for key in [*FIRM_DRAWS, *FIRM_RELATIVE_DRAWS]:
-        f, c = f"d:firm.{key}", f"d:competitors.{key}"
+    for lever in [*FIRM_DRAWS, *FIRM_RELATIVE_DRAWS]:
+        f, c = f"d:firm.{lever}", f"d:competitors.{lever}"
         if f in units:
-            units[f"unit:{key}"] = np.where(units["firm"] == FOCAL, units[f], units[c])
+            units[f"unit:{lever}"] = np.where(units["firm"] == FOCAL, units[f], units[c])
     if "d:competitor_direct_share" in units:
         units["unit:direct_share"] = np.where(
             units["firm"] == FOCAL, units["d:direct_share"], units["d:competitor_direct_share"]
@@ -653,7 +653,7 @@ def loyalty_side_units(ctx: Context) -> pd.DataFrame:
         for key in LOYALTY_DRAWS:
             info = known.get(key.replace("competitors.", "firm.", 1))
             rng_ = plausible_range(info) if info else None
-            if rng_ is None:
+            if info is None or rng_ is None:
                 continue
             a, b = rng_
             ints = isinstance(info.default, int)
