@@ -14,15 +14,10 @@ laid off: a firm shrinks by attrition.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .jit import compiled
-
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
+from .routing import clear_queues
 
 # the longest tenure an initial employee can have: a working life
 MAX_TENURE_DAYS = 40 * 365
@@ -156,36 +151,94 @@ def staffing(
             is_open[pending] = False
 
 
-def turnover(m: ServiceProfitChainModel, t: Today) -> None:
-    """Phase 8 of the day: quits, staffing toward the demand forecast, vacancies, hires."""
-    cfg, S, F, K, day = m.config, m.staff, m.firms, m.firms.k, t.day
-    wf = cfg.workforce
-    on = S.on_duty
-    quits = np.empty(S.n, dtype=np.int64)
-    t.staff_on_payroll = np.zeros(K)
-    t.quits = quits = quits[
+def turnover(day, visits, S, F, U, Q, P, R):
+    """Phase 8 of the day: quits, staffing toward the demand forecast, vacancies, hires.
+    Returns the slots that quit, the slots hired into and each firm's payroll before
+    the quits."""
+    n = S.firm.size
+    quits, payroll = np.empty(n, dtype=np.int64), np.zeros(F.price.size)
+    quits = quits[
         : _quits(
-            S.engagement, S.tenure, on, S.firm, m.streams["turnover"].random(S.n),
-            wf.base_quit_rate, wf.disengagement_quit_factor, wf.labour_market_tightness,
-            wf.newcomer_quit_excess, wf.settling_days, quits, t.staff_on_payroll,
+            S.engagement, S.tenure, S.on_duty, S.firm, R.turnover.random(n),
+            P.base_quit_rate, P.disengagement_quit_factor, P.labour_market_tightness,
+            P.newcomer_quit_excess, P.settling_days, quits, payroll,
         )
     ]  # fmt: skip
-    S.leave(quits, day, wf.hiring_delay_days)
-    hires = np.empty(S.n, dtype=np.int64)
-    t.hires = hires = hires[
+    leave(S, quits, day, P.hiring_delay_days)
+    hires = np.empty(n, dtype=np.int64)
+    hires = hires[
         : _staff_to_demand(
-            m.demand, t.visits, F.staffing_horizon, cfg.service.capacity, F.target_load,
-            m.slot_pool, S.firm, S.on_duty, S.open, S.vacant_until, day,
-            wf.hiring_delay_days, hires,
+            F.demand, visits, F.staffing_horizon, P.capacity, F.target_load, F.slot_pool,
+            S.firm, S.on_duty, S.open, S.vacant_until, day, P.hiring_delay_days, hires,
         )
     ]  # fmt: skip
     if quits.size:
-        m.queues.clear(quits)
+        clear_queues(Q, quits)
     if hires.size:
-        S.hire(hires, cfg, m.streams["hiring"])
+        hire(S, hires, P, R.hiring)
     if quits.size or hires.size:
-        m._refresh_rosters()
-        m.team_size = np.bincount(S.team, weights=S.on_duty, minlength=m.n_supervisors)
+        rosters(S, F, U)
+    return quits, hires, payroll
+
+
+turnover = compiled(turnover)
+
+
+def leave(S, slots, day, delay):
+    """Quits: the position is open again, to be filled after the hiring delay (unless
+    the firm decides it no longer needs it, see :func:`staffing`); customers' rapport
+    with the leaver ends with the slot's generation."""
+    for e in slots:
+        S.on_duty[e] = False
+        S.generation[e] += 1
+        S.open[e] = True
+        S.vacant_until[e] = day + delay
+
+
+leave = compiled(leave)
+
+
+def hire(S, slots, P, rng):
+    """New hires in ``slots``: new-hire skill, knowledge and engagement, their own
+    mastery, disposition and sensitivity (drawn in that order, slot by slot), the
+    supervisor's usual grip, and no feedback heard yet."""
+    n = slots.size
+    mastery = rng.uniform(P.skill_init_low, P.skill_init_high, n)
+    disposition = rng.normal(0.0, P.disposition_sd, n)
+    sensitivity = np.exp(rng.normal(0.0, P.sensitivity_sd, n))
+    for i in range(n):
+        e = slots[i]
+        S.on_duty[e], S.open[e], S.tenure[e] = True, False, 0
+        S.mastery[e], S.skill[e] = mastery[i], P.new_hire_skill
+        S.knowledge[e, :] = P.new_hire_knowledge
+        S.engagement[e] = P.new_hire_engagement
+        S.disposition[e], S.sensitivity[e] = disposition[i], sensitivity[i]
+        S.control[e] = S.style_of_slot[e]
+        S.recognition[e], S.meaning[e], S.growth[e] = 0.0, 0.0, 0.0
+        S.sting[e], S.reward[e] = 0.0, 0.0
+
+
+hire = compiled(hire)
+
+
+def rosters(S, F, U):
+    """Each firm's staff on duty (``F.roster_slots[F.roster_starts[k]:F.roster_starts[k
+    + 1]]`` for firm k, in slot order), whether it is open, and each team's size."""
+    n = 0
+    for k in range(F.open_firms.size):
+        F.roster_starts[k] = n
+        for e in range(S.firm.size):
+            if S.on_duty[e] and S.firm[e] == k:
+                F.roster_slots[n] = e
+                n += 1
+        F.open_firms[k] = n > F.roster_starts[k]
+    F.roster_starts[F.open_firms.size] = n
+    U.team_size[:] = 0.0
+    for e in range(S.team.size):
+        U.team_size[S.team[e]] += 1.0 if S.on_duty[e] else 0.0
+
+
+rosters = compiled(rosters)
 
 
 def _quits(

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from sim import ServiceProfitChainModel, finance, load_scenario
+from sim import ServiceProfitChainModel, load_scenario
 from sim import choice as choice_mod
 from sim.metrics import segment_sums
 from sim.state import Today
@@ -37,7 +37,7 @@ class NumpyReferenceModel(ServiceProfitChainModel):
         ref.reviews(self, today)
         ref.learn_and_engage(self, today)
         ref.turnover(self, today)
-        finance.accounts(self, today)
+        ref.accounts(self, today)
         self.today = ref.daily(self, today)
         self.last_record = today
         self.datacollector.collect(self)
@@ -100,8 +100,8 @@ def test_compiled_choice_is_the_numpy_choice_a_survey_reads(scenario):
     m.run(30)
     state = m.streams["choice"].bit_generator.state
     visits_state = m.streams["visits"].bit_generator.state
-    t = Today(m.day)
-    choice_mod.choose(m, t)
+    C, _, F, _, _, _, P, R = m._kernel_state()
+    t_seekers, _, _, t_chosen, _, _ = choice_mod.choose(C, F, P, R)
     m.streams["choice"].bit_generator.state = state
     m.streams["visits"].bit_generator.state = visits_state
     seekers = np.flatnonzero(m.streams["visits"].random(m.customers.n) < sc.customers.visit_rate)
@@ -109,8 +109,8 @@ def test_compiled_choice_is_the_numpy_choice_a_survey_reads(scenario):
     pick = choice_mod.logit_choice(
         util, m.streams["choice"].random(seekers.size), sc.customers.outside_utility
     )
-    assert seekers.size > 30 and (seekers == t.seekers).all()
-    assert (pick[pick >= 0] == t.chosen).all() and (pick >= 0).sum() == t.chosen.size
+    assert seekers.size > 30 and (seekers == t_seekers).all()
+    assert (pick[pick >= 0] == t_chosen).all() and (pick >= 0).sum() == t_chosen.size
 
 
 _RUN = (
