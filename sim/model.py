@@ -261,16 +261,23 @@ class ServiceProfitChainModel(mesa.Model):
         return df
 
     def run(self, days: int) -> pd.DataFrame:
-        """``days`` days, then the daily metrics (:meth:`firm_daily`). The days run in one
+        """``days`` days (:meth:`simulate`), then the daily metrics (:meth:`firm_daily`)."""
+        self.simulate(days)
+        return self.firm_daily()
+
+    def simulate(self, days: int) -> np.ndarray:
+        """``days`` days; their metrics as a (days x firms x metrics) array (columns in
+        METRIC_NAMES order), collected by the DataCollector as well. The days run in one
         compiled call (the same day :meth:`step` runs), unless a subclass changes
         ``step`` or ``_record``, whose days then go one by one through them."""
-        base = ServiceProfitChainModel
+        base, dc = ServiceProfitChainModel, self.datacollector
         if days <= 0 or type(self).step is not base.step or type(self)._record is not base._record:
             for _ in range(days):
                 self.step()
-            return self.firm_daily()
+            rows = dc.model_vars.get("firm_metrics", [])
+            shape = (days, self.firms.k, len(METRIC_NAMES))
+            return np.array(rows[len(rows) - days :]).reshape(shape)
         out, today = self._simulate(days)
-        dc = self.datacollector
         if hasattr(dc, "_collection_steps"):
             dc._collection_steps.extend(self.time + 1.0 + np.arange(days))
         dc.model_vars.setdefault("firm_metrics", []).extend(out)
@@ -282,7 +289,7 @@ class ServiceProfitChainModel(mesa.Model):
             self.run_for(days)
         finally:
             self._user_step = user_step
-        return self.firm_daily()
+        return out
 
     def choice_utilities(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
         """Today's choice utilities (K, n) of every firm for customers ``who``, and the

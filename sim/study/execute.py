@@ -93,10 +93,7 @@ def _simulate(task: Task) -> dict:
     scenario = task.payload
     warm = measurement_start(scenario, task.days)
     model = ServiceProfitChainModel(scenario, structure=task.structure, seed=task.seed)
-    for _ in range(task.days):
-        model.step()
-    days = model.datacollector.model_vars["firm_metrics"][warm:]
-    return summarise_values(np.stack([d[FOCAL_FIRM] for d in days]))
+    return summarise_values(model.simulate(task.days)[warm:, FOCAL_FIRM])
 
 
 def _number(v) -> float:
