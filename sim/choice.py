@@ -173,7 +173,7 @@ def _choose(
     which firm; ``returning`` counts those whose last visit was to each firm, whether
     they came back, went to a rival or went nowhere. Returns the number of visits."""
     k_firms = attitude.shape[0]
-    util = np.empty(k_firms)
+    util, weight = np.empty(k_firms), np.empty(k_firms)
     n = 0
     for j in range(seekers.size):
         c = seekers[j]
@@ -198,14 +198,16 @@ def _choose(
             util[k] = x
             top = x if x > top else top
         # logit_choice with the outside option: the inverse CDF, running sums in firm order
-        total = np.exp(util[0] - top)
+        for k in range(k_firms):
+            weight[k] = np.exp(util[k] - top)
+        total = weight[0]
         for k in range(1, k_firms):
-            total += np.exp(util[k] - top)
+            total += weight[k]
         total += np.exp(outside - top)
         pick = 0
         running = 0.0
         for k in range(k_firms):
-            running = np.exp(util[0] - top) if k == 0 else running + np.exp(util[k] - top)
+            running = weight[0] if k == 0 else running + weight[k]
             if running / total < u[j]:
                 pick += 1
         if prev >= 0:

@@ -14,6 +14,8 @@ laid off: a firm shrinks by attrition.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .jit import compiled
@@ -60,15 +62,10 @@ def stationary_staff(
     this mix (instead of a newly opened firm's) keeps the skill and knowledge that grow
     with tenure, and the engagement that selective quitting raises, from drifting
     during the run. Dispositions are binned on 64 quantiles for the survival tables."""
-    grid = np.arange(MAX_TENURE_DAYS + 1)
-    h = settled_quit_hazard(grid, base, tightness, newcomer_excess, settling_days)
+    bins, mid, cdf, stay = _survival_tables(
+        disposition_sd, typical_logit, base, factor, tightness, newcomer_excess, settling_days
+    )
     # candidate dispositions of hires; the (length-biased) occupants are accepted among them
-    bins = np.linspace(-3.0, 3.0, 65)
-    mid = 0.5 * (bins[1:] + bins[:-1]) * max(disposition_sd, 1e-12)
-    engaged = 1.0 / (1.0 + np.exp(-(typical_logit + mid)))
-    survival = np.exp(-np.exp(factor * (0.5 - engaged))[:, None] * h[None, :])
-    cdf = np.cumsum(survival, axis=1)
-    stay = cdf[:, -1] / cdf[:, -1].max()  # E[T | d], relative
     disposition = np.empty(0)
     while disposition.size < size:
         d = rng.normal(0.0, disposition_sd, size=2 * size + 8)
@@ -79,6 +76,49 @@ def stationary_staff(
     draws = rng.random(size) * cdf[b, -1]
     tenure = np.array([np.searchsorted(cdf[i], x) for i, x in zip(b, draws, strict=True)])
     return disposition, tenure.astype(np.int64)
+
+
+def _survival_tables(
+    disposition_sd: float,
+    typical_logit: float,
+    base: float,
+    factor: float,
+    tightness: float,
+    newcomer_excess: float,
+    settling_days: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`stationary_staff`'s tables: the disposition bins and their midpoints, each
+    bin's cumulative survival over tenure days (a working life) and its relative expected
+    stay. They depend on the parameters only, so a few are kept (read-only) for the next
+    market with the same workforce (the other structure, the next replication)."""
+    grid = np.arange(MAX_TENURE_DAYS + 1)
+    h = settled_quit_hazard(grid, base, tightness, newcomer_excess, settling_days)
+    bins = np.linspace(-3.0, 3.0, 65)
+    mid = 0.5 * (bins[1:] + bins[:-1]) * max(disposition_sd, 1e-12)
+    engaged = 1.0 / (1.0 + np.exp(-(typical_logit + mid)))
+    cdf = _cumulative_survival(np.exp(factor * (0.5 - engaged)), h)
+    stay = cdf[:, -1] / cdf[:, -1].max()  # E[T | d], relative
+    for table in (bins, mid, cdf, stay):
+        table.flags.writeable = False
+    return bins, mid, cdf, stay
+
+
+_survival_tables = functools.lru_cache(maxsize=2)(_survival_tables)
+
+
+def _cumulative_survival(rate, hazard):
+    """``np.cumsum(np.exp(-rate[:, None] * hazard[None, :]), axis=1)`` without the
+    (bins x days) temporary: each bin's survival to each tenure, summed day by day."""
+    out = np.empty((rate.size, hazard.size))
+    for i in range(rate.size):
+        running = 0.0
+        for t in range(hazard.size):
+            running += np.exp(-rate[i] * hazard[t])
+            out[i, t] = running
+    return out
+
+
+_cumulative_survival = compiled(_cumulative_survival)
 
 
 def learn_skill(skill: np.ndarray, rate: float, mastery: np.ndarray | float = 1.0) -> np.ndarray:
