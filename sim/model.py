@@ -52,7 +52,10 @@ from .state import (
     day_parameters,
 )
 
-Streams = namedtuple("Streams", STREAMS)  # the random streams, by name, for compiled code
+# the random streams the day draws from, by name, for compiled code (each one passed
+# costs a compiled call some 30 us: the market's construction streams stay out)
+DAY_STREAMS = tuple(name for name in STREAMS if name not in ("customers", "network", "staff"))
+Streams = namedtuple("Streams", DAY_STREAMS)
 
 
 class ServiceProfitChainModel(mesa.Model):
@@ -233,7 +236,7 @@ class ServiceProfitChainModel(mesa.Model):
             columns(QueueCols, self.queues),
             Network(*self.contacts, self.contact_counts),
             self.params,
-            Streams(**self.streams),
+            Streams(*(self.streams[name] for name in DAY_STREAMS)),
         )
 
     def _simulate(self, days: int) -> tuple[np.ndarray, Today]:

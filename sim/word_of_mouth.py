@@ -30,7 +30,11 @@ def small_world(n: int, degree: int, rewiring: float, rng: np.random.Generator):
     dst[rewire] = rng.integers(0, n, size=int(rewire.sum()))
     keep = src != dst
     a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
-    key = np.unique(a * n + b)
+    # np.unique (sorted distinct keys) by sorting: its hash table is several times slower
+    # on the millions of edges of a large market
+    key = np.sort(a * n + b)
+    if key.size:
+        key = key[np.concatenate([[True], key[1:] != key[:-1]])]
     a, b = key // n, key % n
     both_src = np.concatenate([a, b])
     both_dst = np.concatenate([b, a]).astype(np.int32)
