@@ -289,8 +289,9 @@ def columns(kind, table) -> tuple:
 
 
 class Today:
-    """What happened today: written by the day's phases in turn (``model.step``) and read
-    by the later phases and the metrics (``sim.metrics.daily``). Per visit unless said.
+    """What happened on a day, by name: the flows the compiled day (``sim.model.day``)
+    passes from phase to phase and returns, for views and hooks (``model.last_record``,
+    ``_record``). Per visit unless said.
     """
 
     # choose (sim.choice.choose)
