@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@# compile the model's numba kernels once, into their on-disk cache (about 20-40 s)
+	@# compile the model's day once, into its on-disk cache (about 1.5 minutes of CPU)
 	$(BIN)/python -c "from sim import ServiceProfitChainModel as M, load_scenario as L; M(L('scenarios/baseline.toml', {'customers.count': 300})).run(8)"
 	@touch $@
 

@@ -12,15 +12,9 @@ duty is closed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .jit import compiled
-
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
 
 OUTSIDE = -1  # the choice of no firm
 
@@ -137,28 +131,36 @@ def enrol_members(
     return chosen[joins]
 
 
-def choose(m: ServiceProfitChainModel, t: Today) -> None:
+def choose(C, F, P, R):
     """Phase 1 of the day: whose need arises today, and where they go: a firm or none
     (the outside option; nobody is served while every firm is closed). The choice is one
     compiled pass over the customers in need (:func:`_choose`), the utilities and the
     logit draw of :func:`choice_utilities` and :func:`logit_choice` operation for
-    operation."""
-    C, F, cc, K = m.customers, m.firms, m.config.customers, m.firms.k
-    seekers = np.flatnonzero(m.streams["visits"].random(C.n) < cc.visit_rate)
-    if not m.open_firms.any():
-        seekers = seekers[:0]
-    u = m.streams["choice"].random(seekers.size)
-    size = seekers.size
-    t.buys, t.returning = np.empty(size, dtype=bool), np.zeros(K)
-    visitors, chosen, prev = (np.empty(size, dtype=np.int64) for _ in range(3))
-    n = _choose(
+    operation. Returns the seekers, whether each buys, the visitors, their firm and
+    previous firm, and the customers returning to each firm's market (``Today``)."""
+    n, k_firms = C.expectation.size, F.price.size
+    need_arises = R.visits.random(n)
+    seekers = np.empty(n, dtype=np.int64)
+    size = 0
+    for c in range(n):
+        if need_arises[c] < P.visit_rate:
+            seekers[size] = c
+            size += 1
+    if not F.open_firms.any():
+        size = 0
+    seekers = seekers[:size]
+    u = R.choice.random(size)
+    buys, returning = np.empty(size, dtype=np.bool_), np.zeros(k_firms)
+    visitors = np.empty(size, dtype=np.int64)
+    chosen, prev = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    visits = _choose(
         seekers, u, C.attitude, C.last_firm, C.satisfaction, C.member, C.tenure,
-        bool(F.loyalty_programme.any()), F.loyalty_utility, F.loyalty_reward * F.price,
-        cc.price_sensitivity * F.price, m.habit, m.open_firms, cc.tolerance,
-        cc.tenure_spend_gain, cc.tenure_visits, cc.price_sensitivity, cc.choice_sensitivity,
-        cc.outside_utility, t.buys, visitors, chosen, prev, t.returning,
+        F.loyalty_programme.any(), F.loyalty_utility, F.loyalty_reward * F.price,
+        P.price_sensitivity * F.price, F.habit, F.open_firms, P.tolerance,
+        P.tenure_spend_gain, P.tenure_visits, P.price_sensitivity, P.choice_sensitivity,
+        P.outside_utility, buys, visitors, chosen, prev, returning,
     )  # fmt: skip
-    t.seekers, t.visitors, t.chosen, t.prev = seekers, visitors[:n], chosen[:n], prev[:n]
+    return seekers, buys, visitors[:visits], chosen[:visits], prev[:visits], returning
 
 
 def _choose(
@@ -171,7 +173,7 @@ def _choose(
     which firm; ``returning`` counts those whose last visit was to each firm, whether
     they came back, went to a rival or went nowhere. Returns the number of visits."""
     k_firms = attitude.shape[0]
-    util = np.empty(k_firms)
+    util, weight = np.empty(k_firms), np.empty(k_firms)
     n = 0
     for j in range(seekers.size):
         c = seekers[j]
@@ -196,14 +198,16 @@ def _choose(
             util[k] = x
             top = x if x > top else top
         # logit_choice with the outside option: the inverse CDF, running sums in firm order
-        total = np.exp(util[0] - top)
+        for k in range(k_firms):
+            weight[k] = np.exp(util[k] - top)
+        total = weight[0]
         for k in range(1, k_firms):
-            total += np.exp(util[k] - top)
+            total += weight[k]
         total += np.exp(outside - top)
         pick = 0
         running = 0.0
         for k in range(k_firms):
-            running = np.exp(util[0] - top) if k == 0 else running + np.exp(util[k] - top)
+            running = weight[0] if k == 0 else running + weight[k]
             if running / total < u[j]:
                 pick += 1
         if prev >= 0:
@@ -216,3 +220,4 @@ def _choose(
 
 
 _choose = compiled(_choose)
+choose = compiled(choose)

@@ -12,15 +12,9 @@ likelihood to recommend (net promoter score).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .jit import compiled
-
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
 
 
 def assign_servers(
@@ -137,24 +131,35 @@ def grow_rapport(rapport: np.ndarray, same: np.ndarray, gain: np.ndarray | float
     return np.where(same, rapport + gain * (1.0 - rapport), gain)
 
 
-def serve(m: ServiceProfitChainModel, t: Today) -> None:
-    """Phase 2 of the day: who serves each visit, and each employee's load."""
-    C, S, F = m.customers, m.staff, m.firms
-    n = t.visitors.size
-    own, own_valid = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
-    t.member_here, match_p = np.empty(n, dtype=bool), np.empty(n)
+def serve(visitors, chosen, C, S, F, P, R):
+    """Phase 2 of the day: who serves each visit (the own employee or another on duty,
+    :func:`assign_servers`), and each employee's load (:func:`workload`). Returns whether
+    each visitor is a programme member there, the server, whether it is their own
+    employee, the visits per slot and the overload per slot."""
+    n, n_slots = visitors.size, S.firm.size
+    own, own_valid = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
+    member_here, match_p = np.empty(n, dtype=np.bool_), np.empty(n)
     _own_employee(
-        t.visitors, t.chosen, C.own_employee, C.own_generation, C.member,
+        visitors, chosen, C.own_employee, C.own_generation, C.member,
         S.on_duty, S.generation, S.firm, F.customer_focus, F.loyalty_matching,
-        own, own_valid, t.member_here, match_p,
+        own, own_valid, member_here, match_p,
     )  # fmt: skip
-    t.server, t.same = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool)
+    server, same = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
     _assign(
-        t.chosen, own, own_valid, match_p, m.roster_slots, m.roster_starts,
-        m.streams["assignment"], t.server, t.same,
+        chosen, own, own_valid, match_p, F.roster_slots, F.roster_starts, R.assignment,
+        server, same,
     )  # fmt: skip
-    t.served, t.overload = workload(t.server, S.n, m.config.service.capacity)
-    S.served_today = t.served
+    served, overload = np.zeros(n_slots, dtype=np.int64), np.empty(n_slots)
+    for i in range(n):
+        served[server[i]] += 1
+    for e in range(n_slots):
+        x = served[e] / P.capacity - 1.0
+        overload[e] = x if x > 0.0 else 0.0
+        S.served_today[e] = served[e]
+    return member_here, server, same, served, overload
+
+
+serve = compiled(serve)
 
 
 def _own_employee(
@@ -176,40 +181,40 @@ def _own_employee(
 _own_employee = compiled(_own_employee)
 
 
-def encounter(m: ServiceProfitChainModel, t: Today) -> None:
+def encounter(
+    seekers, buys, visitors, chosen, prev, server, same, member_here, overload, C, S, F, P, R
+):
     """Phase 3 of the day: the encounter and how it feels; the customer's relationship
     (expectation, attitude, rapport, tenure, likelihood to recommend, membership).
-    One compiled pass over the visits (:func:`visit`); its draws are taken here, from
-    the same streams in the same order as the vectorised mechanisms would."""
-    cfg, C, S, F, K = m.config, m.customers, m.staff, m.firms, m.firms.k
-    cc, sv = cfg.customers, cfg.service
-    n = t.visitors.size
-    noise = m.streams["service"].normal(0.0, sv.noise, t.seekers.size)[t.buys]
-    u_join = m.streams["loyalty"].random(n)
-    t.quality, t.satisfaction, t.surprise = np.empty(n), np.empty(n), np.empty(n)
-    t.repeat, t.promoter = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
-    t.repeat_served = np.zeros(S.n)
-    # visits, retained, sales, member sales, serve units, NPS, joins, quality, satisfaction
-    per_firm = np.zeros((9, K))
+    One compiled pass over the visits (:func:`_visits`); its draws are taken here, from
+    the same streams in the same order as the vectorised mechanisms would. Returns the
+    per-visit quality, satisfaction, surprise, repeat and promoter flags, the repeat
+    visits per slot and the per-firm sums (rows: visits, retained, sales, member sales,
+    serve units, NPS, joins, quality, satisfaction)."""
+    n, k_firms = visitors.size, F.price.size
+    noise = R.service.normal(0.0, P.noise, seekers.size)[buys]
+    u_join = R.loyalty.random(n)
+    quality, satisfaction, surprise = np.empty(n), np.empty(n), np.empty(n)
+    repeat, promoter = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    repeat_served = np.zeros(S.firm.size)
+    per_firm = np.zeros((9, k_firms))
+    par = np.array((
+        P.self_attention, P.weight_skill, P.weight_knowledge, P.weight_effort,
+        P.weight_rapport, P.overload_penalty, P.disconfirmation_weight, P.hurt_weight,
+        P.expectation_adaptation, P.attitude_learning, P.recommend_midpoint,
+        P.recommend_slope, P.tenure_visits, P.tenure_spend_gain, P.tenure_cost_saving,
+    ))  # fmt: skip
     _visits(
-        t.visitors, t.chosen, t.prev, t.server, t.same, t.member_here, noise, u_join,
+        visitors, chosen, prev, server, same, member_here, noise, u_join,
         C.need, C.rapport, C.expectation, C.visits, C.attitude, C.own_employee,
         C.own_generation, C.last_firm, C.tenure, C.satisfaction, C.recommend, C.member,
-        S.engagement, S.sting, S.skill, S.knowledge, S.generation, t.overload,
-        m.bonus_shift, m.rapport_gain, F.loyalty_join,
-        np.array([
-            cfg.feedback.self_attention, sv.weight_skill, sv.weight_knowledge,
-            sv.weight_effort, sv.weight_rapport, sv.overload_penalty,
-            cc.disconfirmation_weight,
-            cc.disconfirmation_weight * cc.negative_disconfirmation_ratio,
-            cc.expectation_adaptation, cc.attitude_learning, cc.recommend_midpoint,
-            cc.recommend_slope, cc.tenure_visits, cc.tenure_spend_gain, cc.tenure_cost_saving,
-        ]),
-        t.quality, t.satisfaction, t.surprise, t.repeat, t.repeat_served, t.promoter, per_firm,
+        S.engagement, S.sting, S.skill, S.knowledge, S.generation, overload,
+        F.bonus_shift, F.rapport_gain, F.loyalty_join, par,
+        quality, satisfaction, surprise, repeat, repeat_served, promoter, per_firm,
     )  # fmt: skip
-    t.visits, t.retained, t.sales, t.member_sales, t.serve_units, t.net_promoters = per_firm[:6]
-    m.member_count += per_firm[6]
-    t.quality_sum, t.satisfaction_sum = per_firm[7], per_firm[8]
+    for k in range(k_firms):
+        F.member_count[k] += per_firm[6, k]
+    return quality, satisfaction, surprise, repeat, promoter, repeat_served, per_firm
 
 
 def clip(x: float, lo: float, hi: float) -> float:
@@ -297,3 +302,4 @@ def _visits(
 
 
 _visits = compiled(_visits)
+encounter = compiled(encounter)

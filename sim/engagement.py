@@ -23,17 +23,12 @@ bonus (:func:`effort`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+from numba import objmode
 
 from .config import Engagement
 from .encounter import clip
 from .jit import compiled
-
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
 
 
 def saturate(rate: np.ndarray, half: float) -> np.ndarray:
@@ -143,41 +138,57 @@ def engagement_categories(
     return hi, ~hi & ~lo, lo
 
 
-def learn_and_engage(m: ServiceProfitChainModel, t: Today) -> None:
+def learn_and_engage(heard, repeat_served, overload, S, F, U, Q, P, R):
     """Phase 7 of the day: employees learn from what they heard and from a role model,
     supervisory control follows the criticism the supervisor heard, the feedback traces
     fade in today's, and engagement moves toward its JD-R target (:func:`jdr_target`,
-    from the job as :meth:`~sim.model.ServiceProfitChainModel.job_inputs` reads it)."""
-    cfg, S, F, ch, d = m.config, m.staff, m.firms, m.channels, t.delivery
-    em = cfg.employees
-    before = S.knowledge, S.control, S.recognition, S.meaning, S.growth, S.sting, S.reward
-    after = tuple(np.empty_like(x) for x in before)
+    from the job as :meth:`~sim.model.ServiceProfitChainModel.job_inputs` reads it).
+    The staff columns change in place."""
+    n = S.firm.size
+    log_keep, recognition, meaning, growth, sting, sting_repair, by_supervisor = heard
+    observation, style, control_sensitivity = np.empty(n), np.empty(n), np.empty(n)
+    repeat_bonus, wage, involvement, role_model = (
+        np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    )  # fmt: skip
+    for e in range(n):
+        k, s = S.firm[e], S.team[e]
+        observation[e] = F.role_model[k] * P.observation_learning
+        style[e], control_sensitivity[e] = U.self_focus[s], U.control_sensitivity[s]
+        repeat_bonus[e], wage[e] = F.repeat_bonus[k], F.wage[k]
+        involvement[e], role_model[e] = F.involvement[k], F.role_model[k]
+    # each slot's values are read before they are written: the pass works in place
     _learn(
-        *before, S.skill, S.mastery, S.tenure, S.on_duty,
-        F.role_model[S.firm] * em.observation_learning, ch.self_focus[S.team],
-        ch.control_sensitivity[S.team], F.repeat_bonus[S.firm], F.wage[S.firm],
-        t.repeat_served, d.log_keep, d.criticism_heard_by_supervisor, d.recognition,
-        d.meaning, d.growth, d.sting, d.sting_repair, m.queues.copies_harsh,
-        cfg.feedback.self_attention, em.knowledge_decay, em.learning_rate, em.trace_decay,
-        *after,
+        S.knowledge, S.control, S.recognition, S.meaning, S.growth, S.sting, S.reward,
+        S.skill, S.mastery, S.tenure, S.on_duty, observation, style, control_sensitivity,
+        repeat_bonus, wage, repeat_served, log_keep, by_supervisor, recognition, meaning,
+        growth, sting, sting_repair, Q.copies_harsh, P.self_attention, P.knowledge_decay,
+        P.learning_rate, P.trace_decay, S.knowledge, S.control, S.recognition, S.meaning,
+        S.growth, S.sting, S.reward,
     )  # fmt: skip
-    S.knowledge, S.control, S.recognition, S.meaning, S.growth, S.sting, S.reward = after
-    # the JD-R target (jdr_target of model.job_inputs), slot by slot; the bound's tanh
-    # is numpy's (its SIMD tanh, which numba's libm tanh does not match to the bit)
-    w, half = cfg.engagement, em.feedback_half_saturation
-    scaled = np.empty(S.n)
+    scaled, bounded = np.empty(n), np.empty(n)
     _job_balance(
-        S.control, F.involvement[S.firm], S.recognition, S.meaning, S.growth,
-        ch.self_focus[S.team], F.role_model[S.firm], S.reward, t.overload, S.sting, half,
-        w.autonomy, w.recognition, w.meaning, w.growth, w.support, w.involvement, w.reward,
-        w.workload, w.control, w.sting, w.reference, w.span, scaled,
+        S.control, involvement, S.recognition, S.meaning, S.growth, style, role_model,
+        S.reward, overload, S.sting, P.half_saturation, P.w_autonomy, P.w_recognition,
+        P.w_meaning, P.w_growth, P.w_support, P.w_involvement, P.w_reward, P.w_workload,
+        P.w_control, P.w_sting, P.w_reference, P.w_span, scaled,
     )  # fmt: skip
-    bounded = np.tanh(scaled)
-    shock = m.streams["engagement"].normal(0.0, em.engagement_noise, S.n)
-    S.engagement = _engage(
-        S.engagement, bounded, S.disposition, S.sensitivity, w.baseline, w.span,
-        em.engagement_rate, shock, S.on_duty,
+    numpy_tanh(scaled, bounded)
+    shock = R.engagement.normal(0.0, P.engagement_noise, n)
+    S.engagement[:] = _engage(
+        S.engagement, bounded, S.disposition, S.sensitivity, P.w_baseline, P.w_span,
+        P.engagement_rate, shock, S.on_duty,
     )  # fmt: skip
+
+
+def numpy_tanh(x, out):
+    """``out = np.tanh(x)`` by numpy itself: the bound of the JD-R target is numpy's
+    tanh (its SIMD tanh, which numba's libm tanh does not match to the last bit for about
+    a quarter of inputs), so compiled runs keep the results of the vectorised model."""
+    with objmode():
+        np.tanh(x, out=out)
+
+
+numpy_tanh = compiled(numpy_tanh)
 
 
 def _job_balance(
@@ -265,3 +276,4 @@ def _engage(engagement, bounded, disposition, sensitivity, baseline, span, rate,
 
 
 _engage = compiled(_engage)
+learn_and_engage = compiled(learn_and_engage)

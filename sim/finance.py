@@ -7,13 +7,9 @@ through spend and serving cost as well as through volume.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
+from .jit import compiled
 
 
 def daily_accounts(
@@ -55,24 +51,31 @@ def daily_accounts(
     return {"revenue": revenue, **costs, "costs": total, "profit": profit, "return_on_sales": ros}
 
 
-def accounts(m: ServiceProfitChainModel, t: Today) -> None:
-    """Phase 9 of the day: each firm's accounts."""
-    S, F, K = m.staff, m.firms, m.firms.k
-    t.accounts = daily_accounts(
-        sales=t.sales,
-        member_sales=t.member_sales,
-        serve_units=t.serve_units,
-        repeat_served=np.bincount(S.firm, weights=t.repeat_served, minlength=K),
-        staff_on_payroll=t.staff_on_payroll,
-        supervisors=m.supervisors_per_firm,
-        hires=np.bincount(S.firm[t.hires], minlength=K).astype(float),
-        price=F.price,
-        serving_cost=F.serving_cost,
-        loyalty_reward=F.loyalty_reward,
-        repeat_bonus=F.repeat_bonus,
-        wage=F.wage,
-        supervisor_wage=F.supervisor_wage,
-        hiring_cost=F.hiring_cost,
-        training_cost=F.training_cost,
-        fixed_cost=F.fixed_cost,
-    )
+def accounts(sales, member_sales, serve_units, repeat_served, payroll, hires, S, F):
+    """Phase 9 of the day: each firm's accounts (:func:`daily_accounts`, firm by firm and
+    line by line in its order). ``repeat_served`` is per slot, ``hires`` the slots hired
+    into today. Returns revenue, costs, profit and return on sales per firm."""
+    k_firms = F.price.size
+    repeat, hired = np.zeros(k_firms), np.zeros(k_firms)
+    for e in range(S.firm.size):
+        repeat[S.firm[e]] += repeat_served[e]
+    for e in hires:
+        hired[S.firm[e]] += 1.0
+    revenue, costs = np.empty(k_firms), np.empty(k_firms)
+    profit, return_on_sales = np.empty(k_firms), np.empty(k_firms)
+    for k in range(k_firms):
+        revenue[k] = F.price[k] * sales[k]
+        total = 0.0 + F.wage[k] * payroll[k]
+        total += F.supervisor_wage[k] * F.supervisors_per_firm[k]
+        total += F.serving_cost[k] * serve_units[k]
+        total += F.repeat_bonus[k] * repeat[k]
+        total += F.loyalty_reward[k] * F.price[k] * member_sales[k]
+        total += (F.hiring_cost[k] + F.training_cost[k]) * hired[k]
+        total += F.fixed_cost[k]
+        costs[k] = total
+        profit[k] = revenue[k] - total
+        return_on_sales[k] = profit[k] / revenue[k] if revenue[k] > 0 else np.nan
+    return revenue, costs, profit, return_on_sales
+
+
+accounts = compiled(accounts)

@@ -11,18 +11,13 @@ metrics (engagement, its shares, control, skill, ...) are plain daily means.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .engagement import autonomy as _autonomy
 from .jit import compiled
-
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
 
 
 @dataclass(frozen=True)
@@ -128,71 +123,85 @@ BY_NAME = {m.name: m for m in METRICS}
 HEADLINE: tuple[str, ...] = tuple(m.name for m in METRICS if m.headline)
 
 
-def daily(m: ServiceProfitChainModel, t: Today) -> np.ndarray:
-    """Phase 10 of the day: today's metrics as a (firms x metrics) array, columns in
-    METRIC_NAMES order, each metric computed by name as numerator / denominator (NaN
+# each metric's column, by name, for the compiled record (``_AT.profit``)
+_AT = namedtuple("MetricColumns", METRIC_NAMES)(*range(len(METRIC_NAMES)))
+
+
+def daily(
+    visits, retained, returning, net_promoters, quality_sum, satisfaction_sum, served,
+    overload, items, direct, heard, tally, quits, payroll, money, wom, S, F, U, P, out,
+):  # fmt: skip
+    """Phase 10 of the day: today's metrics into ``out`` (firms x metrics, columns in
+    METRIC_NAMES order), each metric computed by name as numerator / denominator (NaN
     where the denominator is not positive)."""
-    S, F, K, ch, cfg = m.staff, m.firms, m.firms.k, m.channels, m.config
-    on, e = S.on_duty, cfg.employees
-    served, rev = t.served, t.review
+    k_firms, n_slots = F.price.size, S.firm.size
+    resolved_, delivered_, latency_sum, info_sum, handled = tally
+    revenue, costs, profit, _ = money
+    autonomy = np.empty(n_slots)
+    for e in range(n_slots):  # engagement.autonomy
+        autonomy[e] = 1.0 - S.control[e] * (1.0 - 0.5 * F.involvement[S.firm[e]])
     # per-firm sums over staff on duty (staff are stored firm by firm: segment sums)
-    n_on, eng, hi, lo, control, autonomy, knowledge, skill, busy, over = _staff_sums(
-        S.engagement, e.engaged_threshold, e.disengaged_threshold, S.control,
-        _autonomy(S.control, F.involvement[S.firm]), S.knowledge, S.skill, served,
-        t.overload, on, m._firm_starts,
+    n_on, eng, hi, lo, control, autonomy_, knowledge, skill, busy, over = _staff_sums(
+        S.engagement, P.engaged_threshold, P.disengaged_threshold, S.control, autonomy,
+        S.knowledge, S.skill, served, overload, S.on_duty, F.staff_starts,
     )  # fmt: skip
-    visits, acc = t.visits, t.accounts
     sup_delivered, sup_resolved, sup_info, latency, sup_load = _supervisor_sums(
-        S.team, ch.self_focus, t.delivery.criticism_heard_by_supervisor, rev.handled,
-        ch.capacity, ch.cadence, rev.delivered, rev.resolved, rev.info_sum, rev.latency_sum,
-        m._sup_firm_starts,
+        S.team, U.self_focus, heard, handled, U.capacity, U.cadence, delivered_, resolved_,
+        info_sum, latency_sum, U.firm_starts,
     )  # fmt: skip
-    direct = t.direct_items
-    delivered = direct + sup_delivered
-    resolved = direct + sup_resolved
-    info = direct * cfg.feedback.direct_clarity + sup_info
-    one = np.ones(K)
-    ratios = {  # name: (numerator, denominator)
-        "engagement_mean": (eng, n_on),
-        "engaged_share": (hi, n_on),
-        "not_engaged_share": (n_on - hi - lo, n_on),
-        "disengaged_share": (lo, n_on),
-        "satisfaction": (t.satisfaction_sum, visits),
-        "nps": (100.0 * t.net_promoters, visits),
-        "quality": (t.quality_sum, visits),
-        "repeat_visit_rate": (t.retained, visits),
-        "retention": (t.retained, t.returning),
-        "visit_share": (visits, visits.sum() * one),
-        "revenue_share": (acc["revenue"], acc["revenue"].sum() * one),
-        "visits": (visits, one),
-        "returning": (t.returning, one),
-        "revenue": (acc["revenue"], one),
-        "costs": (acc["costs"], one),
-        "profit": (acc["profit"], one),
-        "return_on_sales": (acc["profit"], acc["revenue"]),
-        "turnover_rate": (
-            np.bincount(S.firm[t.quits], minlength=K) * 365.0,
-            t.staff_on_payroll,
-        ),
-        "feedback_items": (t.feedback_items, one),
-        "feedback_direct_share": (direct, t.feedback_items),
-        "feedback_delivered": (delivered, one),
-        "feedback_resolved": (resolved, one),
-        "feedback_latency": (latency, delivered),
-        "feedback_fidelity": (info, resolved),
-        "supervisor_control_load": (sup_load, m.supervisors_per_firm),
-        "control": (control, n_on),
-        "autonomy": (autonomy, n_on),
-        "knowledge": (knowledge, n_on),
-        "skill": (skill, n_on),
-        "overload": (over, busy),
-        "staff_on_duty": (n_on, one),
-        "loyalty_members": (m.member_count, m.customers.n * one),
-        "word_of_mouth": (t.wom, one),
-    }
-    num = np.array([ratios[name][0] for name in METRIC_NAMES])
-    den = np.array([ratios[name][1] for name in METRIC_NAMES])
-    return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0).T
+    quit_count = np.zeros(k_firms)
+    for e in quits:
+        quit_count[S.firm[e]] += 1.0
+    # visits.sum(), revenue.sum() as numpy adds them (pairwise)
+    all_visits = 0.0 + _pairwise_sum(visits, 0, k_firms)
+    all_revenue = 0.0 + _pairwise_sum(revenue, 0, k_firms)
+    num, den = np.empty((len(_AT), k_firms)), np.ones((len(_AT), k_firms))
+    for k in range(k_firms):
+        delivered = direct[k] + sup_delivered[k]
+        resolved = direct[k] + sup_resolved[k]
+        info = direct[k] * P.direct_clarity + sup_info[k]
+        num[_AT.engagement_mean, k], den[_AT.engagement_mean, k] = eng[k], n_on[k]
+        num[_AT.engaged_share, k], den[_AT.engaged_share, k] = hi[k], n_on[k]
+        num[_AT.not_engaged_share, k] = n_on[k] - hi[k] - lo[k]
+        den[_AT.not_engaged_share, k] = n_on[k]
+        num[_AT.disengaged_share, k], den[_AT.disengaged_share, k] = lo[k], n_on[k]
+        num[_AT.satisfaction, k] = satisfaction_sum[k]
+        den[_AT.satisfaction, k] = visits[k]
+        num[_AT.nps, k], den[_AT.nps, k] = 100.0 * net_promoters[k], visits[k]
+        num[_AT.quality, k], den[_AT.quality, k] = quality_sum[k], visits[k]
+        num[_AT.repeat_visit_rate, k], den[_AT.repeat_visit_rate, k] = retained[k], visits[k]
+        num[_AT.retention, k], den[_AT.retention, k] = retained[k], returning[k]
+        num[_AT.visit_share, k], den[_AT.visit_share, k] = visits[k], all_visits
+        num[_AT.revenue_share, k], den[_AT.revenue_share, k] = revenue[k], all_revenue
+        num[_AT.visits, k] = visits[k]
+        num[_AT.returning, k] = returning[k]
+        num[_AT.revenue, k] = revenue[k]
+        num[_AT.costs, k] = costs[k]
+        num[_AT.profit, k] = profit[k]
+        num[_AT.return_on_sales, k], den[_AT.return_on_sales, k] = profit[k], revenue[k]
+        num[_AT.turnover_rate, k] = quit_count[k] * 365.0
+        den[_AT.turnover_rate, k] = payroll[k]
+        num[_AT.feedback_items, k] = items[k]
+        num[_AT.feedback_direct_share, k] = direct[k]
+        den[_AT.feedback_direct_share, k] = items[k]
+        num[_AT.feedback_delivered, k] = delivered
+        num[_AT.feedback_resolved, k] = resolved
+        num[_AT.feedback_latency, k], den[_AT.feedback_latency, k] = latency[k], delivered
+        num[_AT.feedback_fidelity, k], den[_AT.feedback_fidelity, k] = info, resolved
+        num[_AT.supervisor_control_load, k] = sup_load[k]
+        den[_AT.supervisor_control_load, k] = F.supervisors_per_firm[k]
+        num[_AT.control, k], den[_AT.control, k] = control[k], n_on[k]
+        num[_AT.autonomy, k], den[_AT.autonomy, k] = autonomy_[k], n_on[k]
+        num[_AT.knowledge, k], den[_AT.knowledge, k] = knowledge[k], n_on[k]
+        num[_AT.skill, k], den[_AT.skill, k] = skill[k], n_on[k]
+        num[_AT.overload, k], den[_AT.overload, k] = over[k], busy[k]
+        num[_AT.staff_on_duty, k] = n_on[k]
+        num[_AT.loyalty_members, k] = F.member_count[k]
+        den[_AT.loyalty_members, k] = P.customers
+        num[_AT.word_of_mouth, k] = wom[k]
+    for j in range(len(_AT)):
+        for k in range(k_firms):
+            out[k, j] = num[j, k] / den[j, k] if den[j, k] > 0 else np.nan
 
 
 def _pairwise_block(a, start, n):
@@ -329,6 +338,7 @@ def _staff_sums(
 
 
 _staff_sums = compiled(_staff_sums)
+daily = compiled(daily)
 
 
 def summarise(daily: pd.DataFrame) -> dict[str, float]:

@@ -22,6 +22,8 @@ Daily schedule (see docs/ODD.md, "Process overview and scheduling"):
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Callable
 from numbers import Integral
 
 import mesa
@@ -33,9 +35,29 @@ from . import checks, choice, encounter, engagement, finance, metrics, routing, 
 from . import word_of_mouth as wom
 from .agents import Customer, Employee, Firm, Supervisor
 from .config import Scenario
+from .jit import compiled
 from .metrics import METRIC_NAMES
-from .rng import spawn_streams
-from .state import CustomerTable, FirmTable, StaffTable, Today
+from .rng import STREAMS, spawn_streams
+from .state import (
+    CustomerCols,
+    CustomerTable,
+    DayParams,
+    FirmCols,
+    FirmTable,
+    Network,
+    QueueCols,
+    StaffCols,
+    StaffTable,
+    SupervisorCols,
+    Today,
+    columns,
+    day_parameters,
+)
+
+# the random streams the day draws from, by name, for compiled code (each one passed
+# costs a compiled call some 30 us: the market's construction streams stay out)
+DAY_STREAMS = tuple(name for name in STREAMS if name not in ("customers", "network", "staff"))
+Streams = namedtuple("Streams", DAY_STREAMS)  # type: ignore[misc]  # fields from rng.STREAMS
 
 
 class ServiceProfitChainModel(mesa.Model):
@@ -47,6 +69,8 @@ class ServiceProfitChainModel(mesa.Model):
             the focal firm (firm 0).
         seed: root seed; the run depends on nothing else.
     """
+
+    _user_step: Callable[[], None]  # Mesa's own: what its clock calls as ``step``
 
     def __init__(
         self, scenario: Scenario | None = None, structure: str | float = "linear", seed: int = 1
@@ -111,6 +135,17 @@ class ServiceProfitChainModel(mesa.Model):
         # habit bonus of each firm for its last customers (a probe may raise one firm's)
         self.habit = np.full(k, cfg.customers.habit)
         self.day = 0
+        # staff and supervisors are stored firm by firm: per-firm sums are segment
+        # sums (np.add.reduceat), with no BLAS threads competing with other runs
+        self._firm_starts = np.searchsorted(s.firm, np.arange(k))
+        self._sup_firm_starts = np.searchsorted(s.supervisor_firm, np.arange(k))
+        self.member_count = np.zeros(k)
+        # each firm's staff on duty: firm k's are roster_slots[roster_starts[k]:
+        # roster_starts[k + 1]] (sim.workforce.rosters keeps them, and open_firms)
+        self.roster_slots = np.zeros(s.n, dtype=np.int64)
+        self.roster_starts = np.zeros(k + 1, dtype=np.int64)
+        self.open_firms = np.zeros(k, dtype=bool)
+        self.params = day_parameters(cfg)
         self._refresh_rosters()
 
         # Mesa agents: thin views onto table rows. Customers are made on demand
@@ -120,11 +155,6 @@ class ServiceProfitChainModel(mesa.Model):
         self.employee_agents = [Employee(self, i) for i in range(s.n)]
         self._customer_handles: dict[int, Customer] = {}
 
-        # staff and supervisors are stored firm by firm: per-firm sums are segment
-        # sums (np.add.reduceat), with no BLAS threads competing with other runs
-        self._firm_starts = np.searchsorted(s.firm, np.arange(k))
-        self._sup_firm_starts = np.searchsorted(s.supervisor_firm, np.arange(k))
-        self.member_count = np.zeros(k)
         # One model reporter holds the whole (firms x metrics) array of the day:
         # a single copy per day instead of one record per firm and metric.
         self.today = np.full((k, len(METRIC_NAMES)), np.nan)
@@ -177,13 +207,52 @@ class ServiceProfitChainModel(mesa.Model):
         return wom.to_networkx(*self.contacts)
 
     def _refresh_rosters(self) -> None:
-        s = self.staff
-        self.rosters = [np.flatnonzero(s.on_duty & (s.firm == k)) for k in range(self.firms.k)]
-        # the same, flat for the compiled passes: firm k's staff on duty are
-        # roster_slots[roster_starts[k]:roster_starts[k + 1]]
-        self.roster_slots = np.concatenate(self.rosters)
-        self.roster_starts = np.concatenate([[0], np.cumsum([r.size for r in self.rosters])])
-        self.open_firms = np.array([r.size > 0 for r in self.rosters])
+        """Each firm's staff on duty, which firms are open, and each team's size, after
+        a change to who is on duty (the compiled day does this itself)."""
+        S, F, U = self._kernel_state()[1:4]
+        workforce.rosters(S, F, U)
+
+    @property
+    def rosters(self) -> list[np.ndarray]:
+        """Each firm's staff on duty (slots)."""
+        at = self.roster_starts
+        return [self.roster_slots[at[k] : at[k + 1]].copy() for k in range(self.firms.k)]
+
+    def _kernel_state(
+        self,
+    ) -> tuple[
+        CustomerCols, StaffCols, FirmCols, SupervisorCols, QueueCols, Network, DayParams, Streams
+    ]:
+        """The model's state as the compiled day reads and writes it: named tuples of the
+        tables' own arrays (``sim.state``), the scenario's numbers, the random streams."""
+        F, ch = self.firms, self.channels
+        firm = FirmCols._make((
+            *(getattr(F, name) for name in FirmCols._fields[:19]),
+            self.bonus_shift, self.rapport_gain, self.slot_pool, self.supervisors_per_firm,
+            self.habit, self.open_firms, self.demand, self.member_count, self._firm_starts,
+            self.roster_slots, self.roster_starts,
+        ))  # fmt: skip
+        sups = SupervisorCols._make((
+            *(getattr(ch, name) for name in SupervisorCols._fields[:13]),
+            self.review_offset, self.team_size, self._sup_firm_starts,
+        ))  # fmt: skip
+        return (
+            columns(CustomerCols, self.customers),
+            columns(StaffCols, self.staff),
+            firm,
+            sups,
+            columns(QueueCols, self.queues),
+            Network(*self.contacts, self.contact_counts),
+            self.params,
+            Streams(*(self.streams[name] for name in DAY_STREAMS)),
+        )
+
+    def _simulate(self, days: int) -> tuple[np.ndarray, Today]:
+        """``days`` days in one compiled call: their metrics (days x firms x metrics) and
+        the last day's flows."""
+        out = np.empty((days, self.firms.k, len(METRIC_NAMES)))
+        flows = run_days(self.day, days, *self._kernel_state(), out)
+        return out, Today.of(self.day + days - 1, out[-1], flows)
 
     @property
     def last_metrics(self) -> dict[str, np.ndarray]:
@@ -203,9 +272,36 @@ class ServiceProfitChainModel(mesa.Model):
         return df
 
     def run(self, days: int) -> pd.DataFrame:
-        for _ in range(days):
-            self.step()
+        """``days`` days (:meth:`simulate`), then the daily metrics (:meth:`firm_daily`)."""
+        self.simulate(days)
         return self.firm_daily()
+
+    def simulate(self, days: int) -> np.ndarray:
+        """``days`` days; their metrics as a (days x firms x metrics) array (columns in
+        METRIC_NAMES order), collected by the DataCollector as well. The days run in one
+        compiled call (the same day :meth:`step` runs), unless a subclass changes
+        ``step`` or ``_record``, whose days then go one by one through them."""
+        base, dc = ServiceProfitChainModel, self.datacollector
+        if days <= 0 or type(self).step is not base.step or type(self)._record is not base._record:
+            for _ in range(days):
+                self.step()
+            rows = dc.model_vars.get("firm_metrics", [])
+            shape = (days, self.firms.k, len(METRIC_NAMES))
+            return np.array(rows[len(rows) - days :]).reshape(shape)
+        out, today = self._simulate(days)
+        if hasattr(dc, "_collection_steps"):
+            dc._collection_steps.extend(self.time + 1.0 + np.arange(days))
+        dc.model_vars.setdefault("firm_metrics", []).extend(out)
+        self.today, self.last_record = out[-1], today
+        self.day += days
+        # Mesa's clock and step count as after ``days`` calls of step()
+        user_step = self._user_step
+        self._user_step = lambda: None
+        try:
+            self.run_for(days)
+        finally:
+            self._user_step = user_step
+        return out
 
     def choice_utilities(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
         """Today's choice utilities (K, n) of every firm for customers ``who``, and the
@@ -263,23 +359,62 @@ class ServiceProfitChainModel(mesa.Model):
 
     # --------------------------------------------------------------------- step
     def step(self) -> None:
-        """One day, as its schedule: each phase a mechanism over the columnar state,
-        writing what happened into ``today`` for the phases after it."""
-        today = Today(self.day)
-        choice.choose(self, today)
-        encounter.serve(self, today)
-        encounter.encounter(self, today)
-        routing.give_feedback(self, today)
-        wom.talk(self, today)
-        routing.reviews(self, today)
-        engagement.learn_and_engage(self, today)
-        workforce.turnover(self, today)
-        finance.accounts(self, today)
+        """One day, as its schedule (:func:`day`, compiled), then its record."""
+        _, today = self._simulate(1)
         self._record(today)
         self.day += 1
 
     def _record(self, today: Today) -> None:
         """Today's metrics as one (K, M) array, collected by Mesa's DataCollector."""
-        self.today = metrics.daily(self, today)
+        self.today = today.metrics
         self.last_record = today  # today's flows, for views that show them
         self.datacollector.collect(self)
+
+
+def day(day, C, S, F, U, Q, N, P, R, out):
+    """One day, as its schedule: each phase a mechanism over the columnar state (in
+    place), passing what happened today to the phases after it; the day's metrics into
+    ``out`` (firms x metrics). Returns the day's flows (``Today.FLOWS``)."""
+    seekers, buys, visitors, chosen, prev, returning = choice.choose(C, F, P, R)
+    member_here, server, same, served, overload = encounter.serve(visitors, chosen, C, S, F, P, R)
+    quality, satisfaction, surprise, repeat, promoter, repeat_served, per_firm = (
+        encounter.encounter(
+            seekers, buys, visitors, chosen, prev, server, same, member_here, overload,
+            C, S, F, P, R,
+        )
+    )  # fmt: skip
+    heard, items, direct = routing.give_feedback(
+        day, surprise, member_here, server, visitors, chosen, C, S, F, Q, P, R
+    )
+    word_of_mouth = wom.talk(visitors, chosen, surprise, promoter, C, N, P, R)
+    tally = routing.reviews(day, heard, S, U, Q, P, R)
+    engagement.learn_and_engage(heard, repeat_served, overload, S, F, U, Q, P, R)
+    quits, hires, payroll = workforce.turnover(day, per_firm[0], S, F, U, Q, P, R)
+    money = finance.accounts(
+        per_firm[2], per_firm[3], per_firm[4], repeat_served, payroll, hires, S, F
+    )
+    metrics.daily(
+        per_firm[0], per_firm[1], returning, per_firm[5], per_firm[7], per_firm[8], served,
+        overload, items, direct, heard[6], tally, quits, payroll, money, word_of_mouth,
+        S, F, U, P, out,
+    )  # fmt: skip
+    return (
+        seekers, buys, visitors, chosen, prev, returning, member_here, server, same, served,
+        overload, quality, satisfaction, surprise, repeat, promoter, repeat_served, per_firm,
+        heard, items, direct, word_of_mouth, tally, quits, hires, payroll, money,
+    )  # fmt: skip
+
+
+day = compiled(day)
+
+
+def run_days(first, days, C, S, F, U, Q, N, P, R, out):
+    """Days ``first`` .. ``first + days - 1`` (days >= 1), each :func:`day`; the metrics
+    of day ``first + d`` into ``out[d]``. Returns the last day's flows."""
+    flows = day(first, C, S, F, U, Q, N, P, R, out[0])
+    for d in range(1, days):
+        flows = day(first + d, C, S, F, U, Q, N, P, R, out[d])
+    return flows
+
+
+run_days = compiled(run_days)

@@ -26,8 +26,8 @@ columns; they read the channel parameters from :func:`channel_parameters`.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -35,10 +35,6 @@ import numpy as np
 from .config import STRUCTURES, Feedback, Scenario, Supervisor
 from .encounter import clip
 from .jit import compiled
-
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
 
 
 def resolve_structure(scenario: Scenario, structure: str | float) -> float:
@@ -257,17 +253,9 @@ class Queues:
         self.copies_harsh *= 1.0 - decay
 
     def clear(self, slots: np.ndarray) -> None:
-        for arr in (
-            self.praise,
-            self.criticism,
-            self.harsh,
-            self.need,
-            self.arrival_sum,
-            self.copies,
-            self.copies_harsh,
-            self.copies_need,
-        ):
-            arr[slots] = 0
+        from .state import QueueCols, columns
+
+        clear_queues(columns(QueueCols, self), np.asarray(slots, dtype=np.int64))
 
 
 def need_counts(slot: np.ndarray, need: np.ndarray, n_slots: int, n_needs: int, weights=None):
@@ -398,37 +386,29 @@ def review(
     gain: float,
     team_summary_weight: float,
 ) -> ReviewTally:
-    """Supervisors whose review falls today pass on (or drop) their queue and coach:
-    who reviews and the share of their queue their capacity covers (:func:`_reviewers`),
-    the items passed on (binomial draws, praise then criticism), and what those become
-    (:func:`_relay`)."""
-    n_sups, n_slots = team_size.size, team.size
-    z = lambda: np.zeros(n_sups)  # noqa: E731
-    tally = ReviewTally(z(), z(), z(), z(), z())
-    slots, s = np.empty(n_slots, dtype=np.int64), np.empty(n_slots, dtype=np.int64)
-    cover, p_praise, p_crit = np.empty(n_slots), np.empty(n_slots), np.empty(n_slots)
-    n = _reviewers(
-        day, team, offset, ch.cadence, ch.capacity, ch.pass_praise, ch.pass_criticism,
-        queues.praise, queues.criticism, queues.copies, slots, s, cover, p_praise, p_crit,
-        tally.handled,
+    """Supervisors whose review falls today pass on (or drop) their queue and coach
+    (:func:`reviews`, the day's phase, on these columns); adds to ``out``."""
+    from .state import QueueCols, SupervisorCols, columns
+
+    sups = SupervisorCols._make((
+        *(getattr(ch, name) for name in SupervisorCols._fields[:13]),
+        np.asarray(offset, dtype=np.int64), np.asarray(team_size, dtype=float),
+        np.zeros(1, dtype=np.int64),
+    ))  # fmt: skip
+    heard = (
+        out.log_keep, out.recognition, out.meaning, out.growth, out.sting, out.sting_repair,
+        out.criticism_heard_by_supervisor,
     )  # fmt: skip
-    if n == 0:
-        return tally
-    slots, s, cover = slots[:n], s[:n], cover[:n]
-    praise, crit = queues.praise[slots], queues.criticism[slots]
-    praise_out = rng.binomial(praise, p_praise[:n])
-    crit_out = rng.binomial(crit, p_crit[:n])
-    q, c = queues, ch
-    _relay(
-        day, slots, s, praise, crit, praise_out, crit_out, cover, team_size, gain,
-        team_summary_weight, c.specificity, c.relay_value, c.harsh_sting, c.task_blame,
-        c.relayed_meaning, c.coaching_repair, c.coaching_value, q.need, q.harsh,
-        q.arrival_sum, q.copies_harsh, q.copies_need, out.log_keep, out.recognition,
-        out.sting, out.growth, out.meaning, out.sting_repair, tally.resolved,
-        tally.delivered, tally.latency_sum, tally.info_sum,
+    tally = reviews(
+        day, heard, _Team(np.asarray(team, dtype=np.int64)), sups, columns(QueueCols, queues),
+        _Gains(gain, team_summary_weight), _Routing(rng),
     )  # fmt: skip
-    queues.clear(slots)
-    return tally
+    return ReviewTally(*tally)
+
+
+_Team = namedtuple("_Team", "team")
+_Gains = namedtuple("_Gains", "knowledge_gain team_summary_weight")
+_Routing = namedtuple("_Routing", "routing")
 
 
 def _reviewers(
@@ -542,36 +522,36 @@ def _relay(
 _relay = compiled(_relay)
 
 
-def give_feedback(m: ServiceProfitChainModel, t: Today) -> None:
+def give_feedback(day, surprise, member_here, server, visitors, chosen, C, S, F, Q, P, R):
     """Phase 4 of the day: who speaks up (:func:`feedback_propensity`), and which way it
     goes (:func:`route_items`: direct items are heard now, the rest queue for the
     supervisor's review), in two compiled passes; the draws are numpy's, in the
-    vectorised order (invitations, who gives, harshness, directness)."""
-    cfg, S, F, K = m.config, m.staff, m.firms, m.firms.k
-    fb, cc = cfg.feedback, cfg.customers
-    r_fb = m.streams["feedback"]
-    n = t.chosen.size
-    u_invite, u_give = r_fb.random(n), r_fb.random(n)
+    vectorised order (invitations, who gives, harshness, directness). Returns what
+    employees heard today (the fields of :class:`Delivery`, in order) and each firm's
+    items and direct items."""
+    n, n_slots, k_firms = chosen.size, S.firm.size, F.price.size
+    u_invite, u_give = R.feedback.random(n), R.feedback.random(n)
     gives = np.empty(n, dtype=np.int64)
     gives = gives[
         : _speak_up(
-            t.surprise, t.member_here, u_invite, u_give, fb.survey_invitation,
-            cc.feedback_base, cc.feedback_surprise, fb.member_feedback_multiplier,
-            fb.survey_response, gives,
+            surprise, member_here, u_invite, u_give, P.survey_invitation, P.feedback_base,
+            P.feedback_surprise, P.member_feedback_multiplier, P.survey_response, gives,
         )
     ]  # fmt: skip
-    u_harsh, u_direct = r_fb.random(gives.size), r_fb.random(gives.size)
-    t.delivery = d = Delivery.empty(S.n, cc.needs)
-    q = m.queues
-    t.feedback_items, t.direct_items = np.zeros(K), np.zeros(K)
-    _feedback_items(
-        gives, t.surprise, t.server, t.visitors, t.chosen, m.customers.need, u_harsh,
-        u_direct, cc.harshness, F.direct_share, float(t.day),
-        float(np.log1p(-cfg.employees.knowledge_gain * fb.direct_clarity)), d.log_keep,
-        d.recognition, d.meaning, d.growth, d.sting, d.criticism_heard_by_supervisor,
-        q.praise, q.criticism, q.harsh, q.need, q.arrival_sum, q.copies, q.copies_harsh,
-        q.copies_need, t.feedback_items, t.direct_items,
+    u_harsh, u_direct = R.feedback.random(gives.size), R.feedback.random(gives.size)
+    heard = (
+        np.zeros((n_slots, P.needs)), np.zeros(n_slots), np.zeros(n_slots),
+        np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots), np.zeros(n_slots),
     )  # fmt: skip
+    log_keep, recognition, meaning, growth, sting, _, by_supervisor = heard
+    items, direct_items = np.zeros(k_firms), np.zeros(k_firms)
+    _feedback_items(
+        gives, surprise, server, visitors, chosen, C.need, u_harsh, u_direct, P.harshness,
+        F.direct_share, float(day), P.direct_log_item, log_keep, recognition, meaning,
+        growth, sting, by_supervisor, Q.praise, Q.criticism, Q.harsh, Q.need, Q.arrival_sum,
+        Q.copies, Q.copies_harsh, Q.copies_need, items, direct_items,
+    )  # fmt: skip
+    return heard, items, direct_items
 
 
 def _speak_up(
@@ -627,20 +607,64 @@ def _feedback_items(
 
 
 _feedback_items = compiled(_feedback_items)
+give_feedback = compiled(give_feedback)
 
 
-def reviews(m: ServiceProfitChainModel, t: Today) -> None:
-    """Phase 6 of the day: supervisors whose review falls today pass on, drop or coach."""
-    cfg = m.config
-    t.review = review(
-        t.day,
-        m.staff.team,
-        m.team_size,
-        m.review_offset,
-        m.channels,
-        m.queues,
-        t.delivery,
-        m.streams["routing"],
-        gain=cfg.employees.knowledge_gain,
-        team_summary_weight=cfg.feedback.team_summary_weight,
+def reviews(day, heard, S, U, Q, P, R):
+    """Phase 6 of the day: supervisors whose review falls today pass on (or drop) their
+    queue and coach: who reviews and the share of their queue their capacity covers
+    (:func:`_reviewers`), the items passed on (binomial draws, praise then criticism),
+    and what those become (:func:`_relay`). Returns the supervisors' tallies (the fields
+    of :class:`ReviewTally`, in order)."""
+    n_sups, n_slots = U.team_size.size, S.team.size
+    tally = (
+        np.zeros(n_sups),
+        np.zeros(n_sups),
+        np.zeros(n_sups),
+        np.zeros(n_sups),
+        np.zeros(n_sups),
     )
+    resolved, delivered, latency_sum, info_sum, handled = tally
+    slots, s = np.empty(n_slots, dtype=np.int64), np.empty(n_slots, dtype=np.int64)
+    cover, p_praise, p_crit = np.empty(n_slots), np.empty(n_slots), np.empty(n_slots)
+    n = _reviewers(
+        day, S.team, U.review_offset, U.cadence, U.capacity, U.pass_praise,
+        U.pass_criticism, Q.praise, Q.criticism, Q.copies, slots, s, cover, p_praise,
+        p_crit, handled,
+    )  # fmt: skip
+    if n == 0:
+        return tally
+    slots, s, cover = slots[:n], s[:n], cover[:n]
+    praise, crit = Q.praise[slots], Q.criticism[slots]
+    praise_out, crit_out = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    for i in range(n):
+        praise_out[i] = R.routing.binomial(praise[i], p_praise[i])
+    for i in range(n):
+        crit_out[i] = R.routing.binomial(crit[i], p_crit[i])
+    log_keep, recognition, meaning, growth, sting, sting_repair, _ = heard
+    _relay(
+        day, slots, s, praise, crit, praise_out, crit_out, cover, U.team_size,
+        P.knowledge_gain, P.team_summary_weight, U.specificity, U.relay_value,
+        U.harsh_sting, U.task_blame, U.relayed_meaning, U.coaching_repair, U.coaching_value,
+        Q.need, Q.harsh, Q.arrival_sum, Q.copies_harsh, Q.copies_need, log_keep,
+        recognition, sting, growth, meaning, sting_repair, resolved, delivered,
+        latency_sum, info_sum,
+    )  # fmt: skip
+    clear_queues(Q, slots)
+    return tally
+
+
+reviews = compiled(reviews)
+
+
+def clear_queues(Q, slots):
+    """:meth:`Queues.clear` of the queues' columns ``Q``: the slots' queues emptied."""
+    n_needs = Q.need.shape[1]
+    for e in slots:
+        Q.praise[e], Q.criticism[e], Q.harsh[e] = 0, 0, 0
+        Q.arrival_sum[e], Q.copies[e], Q.copies_harsh[e] = 0.0, 0.0, 0.0
+        for j in range(n_needs):
+            Q.need[e, j], Q.copies_need[e, j] = 0.0, 0.0
+
+
+clear_queues = compiled(clear_queues)

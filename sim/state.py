@@ -7,10 +7,12 @@ few dozen array operations whatever the number of customers.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
+from . import routing, workforce
 from .config import Firm, Scenario
 from .workforce import stationary_staff
 
@@ -115,27 +117,16 @@ class StaffTable:
         self.served_today = np.zeros(n, dtype=np.int64)
 
     def hire(self, slots: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> None:
-        w, e = scenario.workforce, scenario.employees
-        self.on_duty[slots] = True
-        self.open[slots] = False
-        self.tenure[slots] = 0
-        self.mastery[slots] = rng.uniform(*e.skill_init, size=slots.size)
-        self.skill[slots] = w.new_hire_skill
-        self.knowledge[slots] = w.new_hire_knowledge
-        self.engagement[slots] = w.new_hire_engagement
-        self.disposition[slots] = rng.normal(0.0, e.disposition_sd, slots.size)
-        self.sensitivity[slots] = np.exp(rng.normal(0.0, e.sensitivity_sd, slots.size))
-        self.control[slots] = self.style_of_slot[slots]  # the supervisor's usual grip
-        for arr in (self.recognition, self.meaning, self.growth, self.sting, self.reward):
-            arr[slots] = 0.0
+        """New hires in ``slots`` (:func:`sim.workforce.hire`)."""
+        workforce.hire(
+            columns(StaffCols, self), np.asarray(slots, dtype=np.int64),
+            day_parameters(scenario), rng,
+        )  # fmt: skip
 
     def leave(self, slots: np.ndarray, day: int, delay: int) -> None:
-        """Quits: the position is open again, to be filled after the hiring delay (unless
-        the firm decides it no longer needs it, see ``sim.workforce.staffing``)."""
-        self.on_duty[slots] = False
-        self.generation[slots] += 1  # customers' rapport with the leaver ends
-        self.open[slots] = True
-        self.vacant_until[slots] = day + delay
+        """Quits: the position is open again, to be filled after the hiring delay
+        (:func:`sim.workforce.leave`)."""
+        workforce.leave(columns(StaffCols, self), np.asarray(slots, dtype=np.int64), day, delay)
 
 
 def skill_at_tenure(
@@ -182,9 +173,126 @@ class FirmTable:
         self.role_model = np.array([f.supervisor.role_model for f in firms])
 
 
+# The state as the compiled day sees it (``sim.model``'s ``_kernel_state``): named tuples
+# of the tables' own arrays, so the compiled phases read ``C.attitude[k, c]`` as Python
+# would and write the tables in place. Passing one tuple of arrays costs a compiled call
+# far less than passing each array.
+CustomerCols = namedtuple(
+    "CustomerCols",
+    "expectation attitude need last_firm member satisfaction tenure recommend visits "
+    "own_employee own_generation rapport",
+)
+StaffCols = namedtuple(
+    "StaffCols",
+    "firm team on_duty open vacant_until generation disposition tenure mastery skill "
+    "knowledge engagement sensitivity style_of_slot control recognition meaning growth "
+    "sting reward served_today",
+)
+# per-firm levers and constants of the day, and the market-level state that changes
+FirmCols = namedtuple(
+    "FirmCols",
+    "direct_share price serving_cost wage supervisor_wage hiring_cost training_cost "
+    "fixed_cost repeat_bonus loyalty_programme loyalty_reward loyalty_join loyalty_utility "
+    "loyalty_matching customer_focus involvement target_load staffing_horizon role_model "
+    "bonus_shift rapport_gain slot_pool supervisors_per_firm habit open_firms demand "
+    "member_count staff_starts roster_slots roster_starts",
+)
+# per supervisor: the channel parameters (``routing.Channels``), review days, team sizes
+SupervisorCols = namedtuple(
+    "SupervisorCols",
+    "relay_value coaching_value coaching_repair cadence pass_praise pass_criticism "
+    "specificity self_focus harsh_sting task_blame relayed_meaning capacity "
+    "control_sensitivity review_offset team_size firm_starts",
+)
+QueueCols = namedtuple(
+    "QueueCols", "praise criticism harsh need arrival_sum copies copies_harsh copies_need"
+)
+Network = namedtuple("Network", "indptr indices contact_counts")
+
+
+DayParams = namedtuple(
+    "DayParams",
+    # customers
+    "visit_rate tolerance tenure_spend_gain tenure_visits price_sensitivity "
+    "choice_sensitivity outside_utility disconfirmation_weight hurt_weight "
+    "expectation_adaptation attitude_learning recommend_midpoint recommend_slope "
+    "tenure_cost_saving feedback_base feedback_surprise harshness customers needs "
+    # service
+    "capacity noise weight_skill weight_knowledge weight_effort weight_rapport "
+    "overload_penalty "
+    # feedback
+    "self_attention survey_invitation member_feedback_multiplier survey_response "
+    "direct_clarity team_summary_weight knowledge_gain direct_log_item "
+    # word of mouth
+    "wom_threshold talk_probability referral_probability wom_strength wom_complaint "
+    # employees and the JD-R target
+    "observation_learning knowledge_decay learning_rate trace_decay half_saturation "
+    "engagement_rate engagement_noise engaged_threshold disengaged_threshold "
+    "skill_init_low skill_init_high disposition_sd sensitivity_sd "
+    "w_autonomy w_recognition w_meaning w_growth w_support w_involvement w_reward "
+    "w_workload w_control w_sting w_reference w_span w_baseline "
+    # workforce
+    "base_quit_rate disengagement_quit_factor labour_market_tightness "
+    "newcomer_quit_excess settling_days hiring_delay_days new_hire_skill "
+    "new_hire_knowledge new_hire_engagement",
+)
+
+
+def day_parameters(scenario: Scenario) -> DayParams:
+    """The scenario's numbers the compiled day reads, by name (each as the scenario
+    holds it)."""
+    cc, sv, fb, wm = scenario.customers, scenario.service, scenario.feedback, scenario.word_of_mouth
+    em, w, wf = scenario.employees, scenario.engagement, scenario.workforce
+    return DayParams(
+        visit_rate=cc.visit_rate, tolerance=cc.tolerance,
+        tenure_spend_gain=cc.tenure_spend_gain, tenure_visits=cc.tenure_visits,
+        price_sensitivity=cc.price_sensitivity, choice_sensitivity=cc.choice_sensitivity,
+        outside_utility=cc.outside_utility, disconfirmation_weight=cc.disconfirmation_weight,
+        hurt_weight=cc.disconfirmation_weight * cc.negative_disconfirmation_ratio,
+        expectation_adaptation=cc.expectation_adaptation,
+        attitude_learning=cc.attitude_learning, recommend_midpoint=cc.recommend_midpoint,
+        recommend_slope=cc.recommend_slope, tenure_cost_saving=cc.tenure_cost_saving,
+        feedback_base=cc.feedback_base, feedback_surprise=cc.feedback_surprise,
+        harshness=cc.harshness, customers=cc.count, needs=cc.needs,
+        capacity=sv.capacity, noise=sv.noise, weight_skill=sv.weight_skill,
+        weight_knowledge=sv.weight_knowledge, weight_effort=sv.weight_effort,
+        weight_rapport=sv.weight_rapport, overload_penalty=sv.overload_penalty,
+        self_attention=fb.self_attention, survey_invitation=fb.survey_invitation,
+        member_feedback_multiplier=fb.member_feedback_multiplier,
+        survey_response=fb.survey_response, direct_clarity=fb.direct_clarity,
+        team_summary_weight=fb.team_summary_weight, knowledge_gain=em.knowledge_gain,
+        direct_log_item=float(np.log1p(-em.knowledge_gain * fb.direct_clarity)),
+        wom_threshold=wm.threshold, talk_probability=wm.talk_probability,
+        referral_probability=wm.referral_probability, wom_strength=wm.strength,
+        wom_complaint=-wm.strength * wm.negativity,
+        observation_learning=em.observation_learning, knowledge_decay=em.knowledge_decay,
+        learning_rate=em.learning_rate, trace_decay=em.trace_decay,
+        half_saturation=em.feedback_half_saturation, engagement_rate=em.engagement_rate,
+        engagement_noise=em.engagement_noise, engaged_threshold=em.engaged_threshold,
+        disengaged_threshold=em.disengaged_threshold, skill_init_low=em.skill_init[0],
+        skill_init_high=em.skill_init[1], disposition_sd=em.disposition_sd,
+        sensitivity_sd=em.sensitivity_sd,
+        w_autonomy=w.autonomy, w_recognition=w.recognition, w_meaning=w.meaning,
+        w_growth=w.growth, w_support=w.support, w_involvement=w.involvement,
+        w_reward=w.reward, w_workload=w.workload, w_control=w.control, w_sting=w.sting,
+        w_reference=w.reference, w_span=w.span, w_baseline=w.baseline,
+        base_quit_rate=wf.base_quit_rate, disengagement_quit_factor=wf.disengagement_quit_factor,
+        labour_market_tightness=wf.labour_market_tightness,
+        newcomer_quit_excess=wf.newcomer_quit_excess, settling_days=wf.settling_days,
+        hiring_delay_days=wf.hiring_delay_days, new_hire_skill=wf.new_hire_skill,
+        new_hire_knowledge=wf.new_hire_knowledge, new_hire_engagement=wf.new_hire_engagement,
+    )  # fmt: skip
+
+
+def columns[T: tuple](kind: type[T], table: object) -> T:
+    """The named tuple ``kind`` of ``table``'s attributes of the same names."""
+    return kind._make(getattr(table, name) for name in kind._fields)  # type: ignore[attr-defined]
+
+
 class Today:
-    """What happened today: written by the day's phases in turn (``model.step``) and read
-    by the later phases and the metrics (``sim.metrics.daily``). Per visit unless said.
+    """What happened on a day, by name: the flows the compiled day (``sim.model.day``)
+    passes from phase to phase and returns, for views and hooks (``model.last_record``,
+    ``_record``). Per visit unless said.
     """
 
     # choose (sim.choice.choose)
@@ -230,5 +338,35 @@ class Today:
     # accounts (sim.finance.accounts)
     accounts: dict[str, np.ndarray]  # per firm
 
+    # as the compiled day returns them (:meth:`of`), unpacked into the names above
+    metrics: np.ndarray  # (K, M) the day's record
+    heard: tuple  # routing.Delivery's fields
+    per_firm: tuple  # the (K,) sums unpacked into visits .. satisfaction_sum
+    money: tuple  # revenue, costs, profit, return on sales
+
+    # the compiled day's flows (``sim.model.day``), in the order it returns them
+    FLOWS = (
+        "seekers buys visitors chosen prev returning member_here server same served "
+        "overload quality satisfaction surprise repeat promoter repeat_served per_firm "
+        "heard feedback_items direct_items wom review quits hires staff_on_payroll money"
+    ).split()
+
     def __init__(self, day: int):
         self.day = day
+
+    @classmethod
+    def of(cls, day: int, metrics: np.ndarray, flows: tuple) -> Today:
+        """The day's flows as the compiled day returned them, by name; ``metrics`` its
+        (firms x metrics) record."""
+        t = cls(day)
+        for name, value in zip(cls.FLOWS, flows, strict=True):
+            setattr(t, name, value)
+        t.metrics = metrics
+        t.delivery, t.review = routing.Delivery(*t.heard), routing.ReviewTally(*t.review)
+        (
+            t.visits, t.retained, t.sales, t.member_sales, t.serve_units, t.net_promoters,
+            _, t.quality_sum, t.satisfaction_sum,
+        ) = t.per_firm  # fmt: skip
+        names = ("revenue", "costs", "profit", "return_on_sales")
+        t.accounts = dict(zip(names, t.money, strict=True))
+        return t

@@ -8,16 +8,10 @@ graph as a networkx object for inspection and analysis.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import networkx as nx
 import numpy as np
 
 from .jit import compiled
-
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
 
 
 def small_world(
@@ -38,7 +32,11 @@ def small_world(
     dst[rewire] = rng.integers(0, n, size=int(rewire.sum()))
     keep = src != dst
     a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
-    key = np.unique(a * n + b)
+    # np.unique (sorted distinct keys) by sorting: its hash table is several times slower
+    # on the millions of edges of a large market
+    key = np.sort(a * n + b)
+    if key.size:
+        key = key[np.concatenate([[True], key[1:] != key[:-1]])]
     a, b = key // n, key % n
     both_src = np.concatenate([a, b])
     both_dst = np.concatenate([b, a]).astype(np.int32)
@@ -94,21 +92,24 @@ def _spread(attitude, indptr, indices, talkers, firm, message):
 _spread = compiled(_spread)
 
 
-def talk(m: ServiceProfitChainModel, t: Today) -> None:
-    """Phase 5 of the day: surprised customers talk to their contacts, promoters refer."""
-    wm = m.config.word_of_mouth
-    r_wm = m.streams["word_of_mouth"]
-    n = t.surprise.size
-    u_talk, u_refer = r_wm.random(n), r_wm.random(n)
-    talkers, firm, message = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n)
+def talk(visitors, chosen, surprise, promoter, C, N, P, R):
+    """Phase 5 of the day: surprised customers talk to their contacts, promoters refer.
+    Returns the messages sent about each firm."""
+    n = surprise.size
+    u_talk, u_refer = R.word_of_mouth.random(n), R.word_of_mouth.random(n)
+    talkers, firm = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    message = np.empty(n)
     count = _talkers(
-        t.visitors, t.chosen, t.surprise, t.promoter, u_talk, u_refer,
-        wm.threshold, wm.talk_probability, wm.referral_probability, wm.strength,
-        -wm.strength * wm.negativity, talkers, firm, message,
+        visitors, chosen, surprise, promoter, u_talk, u_refer, P.wom_threshold,
+        P.talk_probability, P.referral_probability, P.wom_strength, P.wom_complaint,
+        talkers, firm, message,
     )  # fmt: skip
     talkers, firm, message = talkers[:count], firm[:count], message[:count]
-    _spread(m.customers.attitude, *m.contacts, talkers, firm, message)
-    t.wom = np.bincount(firm, weights=m.contact_counts[talkers], minlength=m.firms.k)
+    _spread(C.attitude, N.indptr, N.indices, talkers, firm, message)
+    sent = np.zeros(C.attitude.shape[0])
+    for j in range(count):
+        sent[firm[j]] += N.contact_counts[talkers[j]]
+    return sent
 
 
 def _talkers(
@@ -129,3 +130,4 @@ def _talkers(
 
 
 _talkers = compiled(_talkers)
+talk = compiled(talk)

@@ -14,15 +14,12 @@ laid off: a firm shrinks by attrition.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
 
 import numpy as np
 
 from .jit import compiled
-
-if TYPE_CHECKING:
-    from .model import ServiceProfitChainModel
-    from .state import Today
+from .routing import clear_queues
 
 # the longest tenure an initial employee can have: a working life
 MAX_TENURE_DAYS = 40 * 365
@@ -65,15 +62,10 @@ def stationary_staff(
     this mix (instead of a newly opened firm's) keeps the skill and knowledge that grow
     with tenure, and the engagement that selective quitting raises, from drifting
     during the run. Dispositions are binned on 64 quantiles for the survival tables."""
-    grid = np.arange(MAX_TENURE_DAYS + 1)
-    h = settled_quit_hazard(grid, base, tightness, newcomer_excess, settling_days)
+    bins, mid, cdf, stay = _survival_tables(
+        disposition_sd, typical_logit, base, factor, tightness, newcomer_excess, settling_days
+    )
     # candidate dispositions of hires; the (length-biased) occupants are accepted among them
-    bins = np.linspace(-3.0, 3.0, 65)
-    mid = 0.5 * (bins[1:] + bins[:-1]) * max(disposition_sd, 1e-12)
-    engaged = 1.0 / (1.0 + np.exp(-(typical_logit + mid)))
-    survival = np.exp(-np.exp(factor * (0.5 - engaged))[:, None] * h[None, :])
-    cdf = np.cumsum(survival, axis=1)
-    stay = cdf[:, -1] / cdf[:, -1].max()  # E[T | d], relative
     disposition = np.empty(0)
     while disposition.size < size:
         d = rng.normal(0.0, disposition_sd, size=2 * size + 8)
@@ -84,6 +76,49 @@ def stationary_staff(
     draws = rng.random(size) * cdf[b, -1]
     tenure = np.array([np.searchsorted(cdf[i], x) for i, x in zip(b, draws, strict=True)])
     return disposition, tenure.astype(np.int64)
+
+
+def _survival_tables(
+    disposition_sd: float,
+    typical_logit: float,
+    base: float,
+    factor: float,
+    tightness: float,
+    newcomer_excess: float,
+    settling_days: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`stationary_staff`'s tables: the disposition bins and their midpoints, each
+    bin's cumulative survival over tenure days (a working life) and its relative expected
+    stay. They depend on the parameters only, so a few are kept (read-only) for the next
+    market with the same workforce (the other structure, the next replication)."""
+    grid = np.arange(MAX_TENURE_DAYS + 1)
+    h = settled_quit_hazard(grid, base, tightness, newcomer_excess, settling_days)
+    bins = np.linspace(-3.0, 3.0, 65)
+    mid = 0.5 * (bins[1:] + bins[:-1]) * max(disposition_sd, 1e-12)
+    engaged = 1.0 / (1.0 + np.exp(-(typical_logit + mid)))
+    cdf = _cumulative_survival(np.exp(factor * (0.5 - engaged)), h)
+    stay = cdf[:, -1] / cdf[:, -1].max()  # E[T | d], relative
+    for table in (bins, mid, cdf, stay):
+        table.flags.writeable = False
+    return bins, mid, cdf, stay
+
+
+_survival_tables = functools.lru_cache(maxsize=2)(_survival_tables)
+
+
+def _cumulative_survival(rate, hazard):
+    """``np.cumsum(np.exp(-rate[:, None] * hazard[None, :]), axis=1)`` without the
+    (bins x days) temporary: each bin's survival to each tenure, summed day by day."""
+    out = np.empty((rate.size, hazard.size))
+    for i in range(rate.size):
+        running = 0.0
+        for t in range(hazard.size):
+            running += np.exp(-rate[i] * hazard[t])
+            out[i, t] = running
+    return out
+
+
+_cumulative_survival = compiled(_cumulative_survival)
 
 
 def learn_skill(skill: np.ndarray, rate: float, mastery: np.ndarray | float = 1.0) -> np.ndarray:
@@ -156,36 +191,94 @@ def staffing(
             is_open[pending] = False
 
 
-def turnover(m: ServiceProfitChainModel, t: Today) -> None:
-    """Phase 8 of the day: quits, staffing toward the demand forecast, vacancies, hires."""
-    cfg, S, F, K, day = m.config, m.staff, m.firms, m.firms.k, t.day
-    wf = cfg.workforce
-    on = S.on_duty
-    quits = np.empty(S.n, dtype=np.int64)
-    t.staff_on_payroll = np.zeros(K)
-    t.quits = quits = quits[
+def turnover(day, visits, S, F, U, Q, P, R):
+    """Phase 8 of the day: quits, staffing toward the demand forecast, vacancies, hires.
+    Returns the slots that quit, the slots hired into and each firm's payroll before
+    the quits."""
+    n = S.firm.size
+    quits, payroll = np.empty(n, dtype=np.int64), np.zeros(F.price.size)
+    quits = quits[
         : _quits(
-            S.engagement, S.tenure, on, S.firm, m.streams["turnover"].random(S.n),
-            wf.base_quit_rate, wf.disengagement_quit_factor, wf.labour_market_tightness,
-            wf.newcomer_quit_excess, wf.settling_days, quits, t.staff_on_payroll,
+            S.engagement, S.tenure, S.on_duty, S.firm, R.turnover.random(n),
+            P.base_quit_rate, P.disengagement_quit_factor, P.labour_market_tightness,
+            P.newcomer_quit_excess, P.settling_days, quits, payroll,
         )
     ]  # fmt: skip
-    S.leave(quits, day, wf.hiring_delay_days)
-    hires = np.empty(S.n, dtype=np.int64)
-    t.hires = hires = hires[
+    leave(S, quits, day, P.hiring_delay_days)
+    hires = np.empty(n, dtype=np.int64)
+    hires = hires[
         : _staff_to_demand(
-            m.demand, t.visits, F.staffing_horizon, cfg.service.capacity, F.target_load,
-            m.slot_pool, S.firm, S.on_duty, S.open, S.vacant_until, day,
-            wf.hiring_delay_days, hires,
+            F.demand, visits, F.staffing_horizon, P.capacity, F.target_load, F.slot_pool,
+            S.firm, S.on_duty, S.open, S.vacant_until, day, P.hiring_delay_days, hires,
         )
     ]  # fmt: skip
     if quits.size:
-        m.queues.clear(quits)
+        clear_queues(Q, quits)
     if hires.size:
-        S.hire(hires, cfg, m.streams["hiring"])
+        hire(S, hires, P, R.hiring)
     if quits.size or hires.size:
-        m._refresh_rosters()
-        m.team_size = np.bincount(S.team, weights=S.on_duty, minlength=m.n_supervisors)
+        rosters(S, F, U)
+    return quits, hires, payroll
+
+
+turnover = compiled(turnover)
+
+
+def leave(S, slots, day, delay):
+    """Quits: the position is open again, to be filled after the hiring delay (unless
+    the firm decides it no longer needs it, see :func:`staffing`); customers' rapport
+    with the leaver ends with the slot's generation."""
+    for e in slots:
+        S.on_duty[e] = False
+        S.generation[e] += 1
+        S.open[e] = True
+        S.vacant_until[e] = day + delay
+
+
+leave = compiled(leave)
+
+
+def hire(S, slots, P, rng):
+    """New hires in ``slots``: new-hire skill, knowledge and engagement, their own
+    mastery, disposition and sensitivity (drawn in that order, slot by slot), the
+    supervisor's usual grip, and no feedback heard yet."""
+    n = slots.size
+    mastery = rng.uniform(P.skill_init_low, P.skill_init_high, n)
+    disposition = rng.normal(0.0, P.disposition_sd, n)
+    sensitivity = np.exp(rng.normal(0.0, P.sensitivity_sd, n))
+    for i in range(n):
+        e = slots[i]
+        S.on_duty[e], S.open[e], S.tenure[e] = True, False, 0
+        S.mastery[e], S.skill[e] = mastery[i], P.new_hire_skill
+        S.knowledge[e, :] = P.new_hire_knowledge
+        S.engagement[e] = P.new_hire_engagement
+        S.disposition[e], S.sensitivity[e] = disposition[i], sensitivity[i]
+        S.control[e] = S.style_of_slot[e]
+        S.recognition[e], S.meaning[e], S.growth[e] = 0.0, 0.0, 0.0
+        S.sting[e], S.reward[e] = 0.0, 0.0
+
+
+hire = compiled(hire)
+
+
+def rosters(S, F, U):
+    """Each firm's staff on duty (``F.roster_slots[F.roster_starts[k]:F.roster_starts[k
+    + 1]]`` for firm k, in slot order), whether it is open, and each team's size."""
+    n = 0
+    for k in range(F.open_firms.size):
+        F.roster_starts[k] = n
+        for e in range(S.firm.size):
+            if S.on_duty[e] and S.firm[e] == k:
+                F.roster_slots[n] = e
+                n += 1
+        F.open_firms[k] = n > F.roster_starts[k]
+    F.roster_starts[F.open_firms.size] = n
+    U.team_size[:] = 0.0
+    for e in range(S.team.size):
+        U.team_size[S.team[e]] += 1.0 if S.on_duty[e] else 0.0
+
+
+rosters = compiled(rosters)
 
 
 def _quits(

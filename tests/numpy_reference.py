@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import choice, engagement, workforce
+from sim import choice, engagement, finance, workforce
 from sim.choice import OUTSIDE, logit_choice
 from sim.encounter import (
     adapt,
@@ -579,3 +579,26 @@ def turnover(m: ServiceProfitChainModel, t: Today) -> None:
     if quits.size or hires.size:
         m._refresh_rosters()
         m.team_size = np.bincount(S.team, weights=S.on_duty, minlength=m.n_supervisors)
+
+
+def accounts(m: ServiceProfitChainModel, t: Today) -> None:
+    """Phase 9 of the day: each firm's accounts."""
+    S, F, K = m.staff, m.firms, m.firms.k
+    t.accounts = finance.daily_accounts(
+        sales=t.sales,
+        member_sales=t.member_sales,
+        serve_units=t.serve_units,
+        repeat_served=np.bincount(S.firm, weights=t.repeat_served, minlength=K),
+        staff_on_payroll=t.staff_on_payroll,
+        supervisors=m.supervisors_per_firm,
+        hires=np.bincount(S.firm[t.hires], minlength=K).astype(float),
+        price=F.price,
+        serving_cost=F.serving_cost,
+        loyalty_reward=F.loyalty_reward,
+        repeat_bonus=F.repeat_bonus,
+        wage=F.wage,
+        supervisor_wage=F.supervisor_wage,
+        hiring_cost=F.hiring_cost,
+        training_cost=F.training_cost,
+        fixed_cost=F.fixed_cost,
+    )

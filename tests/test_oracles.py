@@ -21,7 +21,6 @@ from sim import ScenarioError, ServiceProfitChainModel, load_scenario
 from sim.metrics import METRIC_NAMES, summarise
 from sim.rng import spawn_streams
 from sim.runner import compare, measurement_start, paired_summary
-from sim.state import StaffTable
 
 from .conftest import SCENARIOS
 
@@ -242,29 +241,28 @@ def test_programme_costs_count_members_of_the_firm_chosen_today():
 
 
 # --------------------------------------------------------------- random streams (CRN)
-def test_hiring_draws_from_its_own_stream_and_leaves_turnover_untouched(monkeypatch):
-    """Every hire gets the `hiring` stream, and the `turnover` stream's state is the same
-    before and after each hire.
+def test_hiring_draws_from_its_own_stream_and_leaves_turnover_untouched():
+    """Day by day: the `hiring` stream moves exactly on the days someone is hired, and
+    the `turnover` stream draws one uniform per employee slot a day, hires or not (its
+    state after the day is a copy's after exactly that draw).
 
     Catches: hiring drawing from the turnover stream (which shifts every later quit draw
-    and so breaks the pairing of quits across structures).
+    and so breaks the pairing of quits across structures), or from none of its own.
     """
     sc = load_scenario(SCENARIOS / "baseline.toml", BUSY)
     m = ServiceProfitChainModel(sc, "triangular", seed=3)
-    calls = []
-    original = StaffTable.hire
-
-    def hire(self, slots, scenario, rng):
-        before = m.streams["turnover"].bit_generator.state
-        original(self, slots, scenario, rng)
-        calls.append(
-            (rng is m.streams["hiring"], before == m.streams["turnover"].bit_generator.state)
-        )
-
-    monkeypatch.setattr(StaffTable, "hire", hire)
-    m.run(DAYS)
-    assert len(calls) >= 5
-    assert all(own for own, _ in calls) and all(untouched for _, untouched in calls)
+    hire_days = 0
+    for _ in range(DAYS):
+        turnover = np.random.Generator(np.random.PCG64())
+        turnover.bit_generator.state = m.streams["turnover"].bit_generator.state
+        hiring = m.streams["hiring"].bit_generator.state
+        m.step()
+        turnover.random(m.staff.n)
+        assert turnover.bit_generator.state == m.streams["turnover"].bit_generator.state
+        hired = m.last_record.hires.size > 0
+        assert (hiring != m.streams["hiring"].bit_generator.state) == hired
+        hire_days += hired
+    assert hire_days >= 5
 
 
 def test_quit_draws_stay_paired_across_structures():

@@ -95,10 +95,7 @@ def _simulate(task: Task) -> dict:
         raise ValueError(f"run {task.run_id}: no number of days")
     warm = measurement_start(scenario, days)
     model = ServiceProfitChainModel(scenario, structure=task.structure, seed=task.seed)
-    for _ in range(days):
-        model.step()
-    days = model.datacollector.model_vars["firm_metrics"][warm:]
-    return summarise_values(np.stack([d[FOCAL_FIRM] for d in days]))
+    return summarise_values(model.simulate(days)[warm:, FOCAL_FIRM])
 
 
 def _number(v) -> float:
