@@ -69,6 +69,13 @@ IMPORT_TIME = (
     "sim.config.x__partial__*",
 )
 
+# The per-agent passes are compiled with numba by a call after their definition
+# (sim/jit.py): with JIT disabled the same functions run as Python, so mutmut's
+# trampolines inside them work and its mutants take effect. mutmut runs the stats
+# collection, the clean run and every mutant in processes forked from this one, so
+# they all inherit the variable.
+MUTMUT_ENV = {"NUMBA_DISABLE_JIT": "1"}
+
 # mutmut's exit-code classes (mutmut.stats.status_by_exit_code)
 KILLED = {1: "killed", 3: "killed"}
 TIMEOUT = {36, 24, -24, 152, 255}
@@ -191,14 +198,20 @@ def generate() -> None:
         "m.copy_src_dir(); m.copy_also_copy_files(); m.setup_source_paths()\n"
         "m.create_mutants(1)\n"
     )
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=os.environ | MUTMUT_ENV,
+    )
 
 
 def run(names: list[str], jobs: int) -> None:
     # mutmut re-runs every mutant named explicitly, so pass the selection as names
     # (or as patterns for whole modules, which it resumes where it left off)
     cmd = [*mutmut(), "run", "--max-children", str(jobs), *names]
-    subprocess.run(cmd, cwd=ROOT, check=False)
+    subprocess.run(cmd, cwd=ROOT, check=False, env=os.environ | MUTMUT_ENV)
 
 
 def report(patterns, sample: list[str] | None) -> int:
