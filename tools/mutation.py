@@ -103,6 +103,28 @@ def mutmut() -> list[str]:
     return [exe]
 
 
+def compiled_passes() -> tuple[str, ...]:
+    """Name patterns of the compiled passes' mutants: every ``name = compiled(name)``
+    at the top level of a target module (the convention of sim/jit.py)."""
+    found = []
+    for target in TARGETS:
+        module = target.split(".x_")[0].rstrip(".*")
+        path = ROOT / (module.replace(".", "/") + ".py")
+        if not path.exists() or not target.endswith(".*"):
+            continue
+        for node in ast.parse(path.read_text()).body:
+            call = node.value if isinstance(node, ast.Assign) else None
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "compiled"
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
+                found.append(f"{module}.x_{node.targets[0].id}__mutmut_*")
+    return tuple(found)
+
+
 def all_mutants() -> dict[str, int | None]:
     """Every generated mutant and its last exit code, from mutmut's .meta files."""
     found: dict[str, int | None] = {}
@@ -267,6 +289,11 @@ def main(argv=None) -> int:
     ap.add_argument("--sample", type=int, default=int(os.environ.get("MUTATE_SAMPLE", 0) or 0))
     ap.add_argument("--seed", type=int, default=int(os.environ.get("MUTATE_SEED", 0) or 0))
     ap.add_argument("--only", action="append", help="mutant name pattern (repeatable)")
+    ap.add_argument(
+        "--compiled",
+        action="store_true",
+        help="only the compiled passes (name = compiled(name)), with any --only patterns",
+    )
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", 1)))
     ap.add_argument("--report", action="store_true", help="only rewrite the report")
     ap.add_argument("--show", metavar="NAME", action="append", help="print a mutant's change")
@@ -277,6 +304,8 @@ def main(argv=None) -> int:
     )
     args = ap.parse_args(argv)
     patterns = tuple(args.only) if args.only else TARGETS
+    if args.compiled:
+        patterns = (*(args.only or ()), *compiled_passes())
     if args.show:
         for name in args.show:
             diff = mutant_diff(name)
