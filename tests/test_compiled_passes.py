@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import encounter
+from sim import encounter, engagement
 
 
 def test_own_employee_is_recognised_in_every_slot_including_the_first():
@@ -47,3 +47,90 @@ def test_own_employee_is_recognised_in_every_slot_including_the_first():
     np.testing.assert_array_equal(valid, [True, False, False, True, False, False])
     np.testing.assert_array_equal(here, [False, False, True, True, False, False])
     np.testing.assert_allclose(p, [0.5, 0.5, 0.3, 1.0, 0.2, 0.5])
+
+
+def _learn_day(**change):
+    """Three slots (the second vacant), two needs, one day of engagement._learn on
+    hand-picked state; ``change`` replaces inputs. Returns the inputs and outputs."""
+    x = dict(
+        knowledge=np.array([[0.2, 0.6], [0.0, 0.4], [0.5, 1.0]]),
+        control=np.array([0.5, 0.2, 0.9]),
+        recognition=np.array([1.0, 0.0, 2.0]),
+        meaning=np.array([0.4, 0.0, 1.0]),
+        growth=np.array([0.3, 0.0, 0.0]),
+        sting=np.array([0.0, 0.0, 2.0]),
+        reward=np.array([0.1, 0.0, 0.0]),
+        skill=np.array([0.4, 0.3, 0.8]),
+        mastery=np.array([1.0, 1.0, 0.6]),
+        tenure=np.array([10, 5, 0]),
+        on=np.array([True, False, True]),
+        observation=np.array([0.0, 0.0, 0.1]),
+        style=np.array([1.0, 0.0, 0.0]),
+        control_sensitivity=np.array([0.0, 0.0, 0.05]),
+        repeat_bonus=np.array([2.0, 2.0, 0.0]),
+        wage=np.array([100.0, 0.0, 100.0]),
+        repeat_served=np.array([5.0, 3.0, 0.0]),
+        log_keep=np.log(np.array([[0.5, 1.0], [1.0, 1.0], [0.25, 1.0]])),
+        heard=np.array([0.0, 0.0, 4.0]),
+        recognition_now=np.array([3.0, 0.0, 0.0]),
+        meaning_now=np.array([2.0, 0.0, 0.0]),
+        growth_now=np.array([1.0, 0.0, 0.0]),
+        sting_now=np.array([0.0, 0.0, 1.0]),
+        sting_repair=np.array([0.0, 0.0, 5.0]),
+        copies_harsh=np.array([0.0, 0.0, 4.0]),
+        self_attention=np.log(2.0) / 2.0,  # sting 2 leaves half the attention (exp(-ln 2))
+        knowledge_decay=0.1,
+        learning_rate=0.25,
+        decay=0.5,
+    )
+    x |= change
+    x = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in x.items()}
+    out = {
+        k: np.empty_like(x[k])
+        for k in ("knowledge", "control", "recognition", "meaning", "growth", "sting", "reward")
+    }
+    engagement._learn(*x.values(), *out.values())
+    return x, out
+
+
+def test_learning_closes_the_knowledge_gap_moves_skill_and_fades_the_traces():
+    """One day of ``engagement._learn`` on a hand-built team, against the rules it states:
+    knowledge closes the share of its gap that what was heard fills (log_keep = log of the
+    gap kept; with sting 2 and self-attention ln 2 / 2 only half the attention is on the
+    task, so a kept share of 1/4 becomes 1/2), then learning by example closes the
+    ``observation`` share of what is left, then knowledge drifts down by the decay; skill
+    moves the learning rate toward mastery and tenure grows by a day for staff on duty
+    only; control moves toward the supervisor's style plus the criticism heard (clipped);
+    the traces are moving averages; sting is repaired but never negative; reward is the
+    repeat bonus earned per wage (nothing without a wage); heard copies fade.
+
+    Catches arithmetic and operator mutants across ``_learn``: e.g. the observation share
+    divided in (``observation / (1 - k)``: x__learn__mutmut_18), the drift divided in
+    (x__learn__mutmut_22), tenure reset to 1 instead of counted (x__learn__mutmut_29),
+    today's meaning subtracted (x__learn__mutmut_53), the bonus divided by the repeat
+    visits served (x__learn__mutmut_81), the reward trace lost (x__learn__mutmut_89)."""
+    x, out = _learn_day()
+    # slot 0: half the gap heard, no observation, drift 10 %
+    #   need 0: 1 - 0.8 * 0.5 = 0.6 -> 0.54; need 1: nothing heard, 0.6 -> 0.54
+    # slot 1 (vacant): knowledge still drifts: 0 and 0.36
+    # slot 2: kept share 1/4 at half attention = 1/2: 1 - 0.5 * 0.5 = 0.75, observation
+    #   0.1 of the remaining 0.25 -> 0.775, drift -> 0.6975; need 1 stays 1 -> 0.9
+    np.testing.assert_allclose(
+        out["knowledge"], [[0.54, 0.54], [0.0, 0.36], [0.6975, 0.9]], rtol=1e-12
+    )
+    np.testing.assert_allclose(x["skill"], [0.55, 0.3, 0.75], rtol=1e-12)
+    np.testing.assert_array_equal(x["tenure"], [11, 5, 1])
+    # control: 0.5 + 0.5 * (1 - 0.5) = 0.75; vacant 0.2 + 0.5 * (0 - 0.2) = 0.1;
+    # 0.9 + 0.5 * (0 - 0.9) + 0.05 * 4 = 0.65
+    np.testing.assert_allclose(out["control"], [0.75, 0.1, 0.65], rtol=1e-12)
+    np.testing.assert_allclose(out["recognition"], [2.0, 0.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(out["meaning"], [1.2, 0.0, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(out["growth"], [0.65, 0.0, 0.0], rtol=1e-12)
+    # sting 2 -> 1 + 0.5 (today) - 2.5 (repair) < 0 -> 0
+    np.testing.assert_array_equal(out["sting"], [0.0, 0.0, 0.0])
+    # reward: 0.5 * 0.1 + 0.5 * (2 * 5 / 100) = 0.1; no wage: 0; no bonus: 0
+    np.testing.assert_allclose(out["reward"], [0.1, 0.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(x["copies_harsh"], [0.0, 0.0, 2.0], rtol=1e-12)
+    # the sting trace stays positive when the repair is smaller than what remains
+    _, out = _learn_day(sting_repair=np.array([0.0, 0.0, 1.0]))
+    np.testing.assert_allclose(out["sting"], [0.0, 0.0, 1.0], rtol=1e-12)
