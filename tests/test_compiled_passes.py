@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import encounter, engagement
+from sim import encounter, engagement, workforce
 
 
 def test_own_employee_is_recognised_in_every_slot_including_the_first():
@@ -134,3 +134,39 @@ def test_learning_closes_the_knowledge_gap_moves_skill_and_fades_the_traces():
     # the sting trace stays positive when the repair is smaller than what remains
     _, out = _learn_day(sting_repair=np.array([0.0, 0.0, 1.0]))
     np.testing.assert_allclose(out["sting"], [0.0, 0.0, 1.0], rtol=1e-12)
+
+
+def _staff_day(delay):
+    """Two firms of four slots; day 10 of workforce._staff_to_demand."""
+    demand = np.array([20.0, 30.0])
+    firm = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    on_duty = np.array([True, False, False, False, True, False, False, False])
+    is_open = np.array([False, False, False, True, False, True, True, False])
+    vacant_until = np.array([0, 0, 0, 11, 0, 8, 12, 0])
+    hires = np.empty(firm.size, dtype=np.int64)
+    n = workforce._staff_to_demand(
+        demand, np.array([40.0, 15.0]), np.array([2.0, 1.0]), 10.0, np.array([1.0, 1.0]),
+        np.array([4, 4]), firm, on_duty, is_open, vacant_until, 10, delay, hires,
+    )  # fmt: skip
+    return demand, is_open, vacant_until, hires[:n]
+
+
+def test_staffing_opens_the_lowest_idle_slots_closes_the_latest_and_hires_after_the_delay():
+    """Day 10, capacity 10 visits per employee at target load 1. The forecast moves
+    1/horizon of the way to today's visits (firm 0: 20 -> 30, needs 3 staff; firm 1: 30 ->
+    15, needs 2). Firm 0 holds 2 (one on duty, one vacancy open until day 11): it opens
+    its lowest idle slot (1), to be filled after the hiring delay. Firm 1 holds 3 (one on
+    duty, vacancies 5 and 6): it closes the latest (6) and hires into 5, whose delay has
+    passed. With no delay, slot 1 is hired the day it opens.
+
+    Catches the hiring delay counted backwards (``day - delay``: mutant
+    x__staff_to_demand__mutmut_50), vacancies opened from the top or closed from the
+    bottom, and a forecast that jumps to today's visits."""
+    demand, is_open, vacant_until, hires = _staff_day(delay=3)
+    np.testing.assert_allclose(demand, [30.0, 15.0])
+    np.testing.assert_array_equal(is_open, [False, True, False, True, False, True, False, False])
+    assert vacant_until[1] == 13
+    np.testing.assert_array_equal(hires, [5])
+    _, _, vacant_until, hires = _staff_day(delay=0)
+    assert vacant_until[1] == 10
+    np.testing.assert_array_equal(hires, [1, 5])
