@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import encounter, engagement, workforce
+from sim import encounter, engagement, routing, workforce
 
 
 def test_own_employee_is_recognised_in_every_slot_including_the_first():
@@ -170,3 +170,58 @@ def test_staffing_opens_the_lowest_idle_slots_closes_the_latest_and_hires_after_
     _, _, vacant_until, hires = _staff_day(delay=0)
     assert vacant_until[1] == 10
     np.testing.assert_array_equal(hires, [1, 5])
+
+
+def test_routing_hears_direct_items_now_and_queues_the_rest_on_top_of_what_waits():
+    """Eight items to two employees on day 9 (``routing._route``), onto queues and traces
+    that already hold earlier items. Direct items are heard now: praise is recognition,
+    every item is meaning, harsh criticism stings, other criticism is growth, and each
+    item's need is learnt (log_item per item); the supervisor hears of every criticism.
+    The others join the queue, their arrival day summed for the latency. Counts add to
+    what was there.
+
+    Catches a count that overwrites instead of adding: a second harsh item for the same
+    employee (``d_harsh[e] = ...``: mutant x__route__mutmut_35) or praise already queued
+    (``q_praise[e] = ...``: x__route__mutmut_95); items routed to the wrong channel or
+    employee; a need or arrival day not counted."""
+    #                   item: 0     1     2     3      4      5     6      7
+    employee = np.array([0, 0, 0, 0, 1, 1, 1, 0])
+    need = np.array([0, 1, 1, 0, 0, 1, 0, 1])
+    praise = np.array([True, False, False, False, True, False, True, False])
+    harsh = np.array([False, True, True, False, False, True, False, False])
+    direct = np.array([True, True, True, True, False, False, False, False])
+    log_item = np.log(0.8)
+    s = dict(
+        log_keep=np.zeros((2, 2)),
+        recognition=np.array([1.0, 0.0]),
+        meaning=np.zeros(2),
+        growth=np.zeros(2),
+        sting=np.array([0.5, 0.0]),
+        heard=np.array([1.0, 0.0]),
+        q_praise=np.array([2, 1]),
+        q_criticism=np.array([0, 3]),
+        q_harsh=np.array([0, 1]),
+        q_need=np.array([[0.0, 0.0], [1.0, 1.0]]),
+        q_arrival=np.array([5.0, 7.0]),
+        copies=np.array([1.0, 0.0]),
+        copies_harsh=np.array([1.0, 0.0]),
+        copies_need=np.zeros((2, 2)),
+    )
+    routing._route(employee, need, praise, harsh, direct, 9.0, log_item, *s.values())
+    # employee 0 heard items 0-3 directly: 1 praise, 2 harsh, 1 task criticism, 2 per need
+    np.testing.assert_allclose(s["log_keep"], [[2 * log_item, 2 * log_item], [0.0, 0.0]])
+    np.testing.assert_array_equal(s["recognition"], [2.0, 0.0])
+    np.testing.assert_array_equal(s["meaning"], [4.0, 0.0])
+    np.testing.assert_array_equal(s["sting"], [2.5, 0.0])
+    np.testing.assert_array_equal(s["growth"], [1.0, 0.0])
+    np.testing.assert_array_equal(s["copies"], [5.0, 0.0])
+    np.testing.assert_array_equal(s["copies_harsh"], [3.0, 0.0])
+    np.testing.assert_array_equal(s["copies_need"], [[2.0, 2.0], [0.0, 0.0]])
+    # criticism the supervisor hears of: items 1, 2, 3, 7 (employee 0) and 5 (employee 1)
+    np.testing.assert_array_equal(s["heard"], [5.0, 1.0])
+    # queued: item 7 for employee 0; items 4, 5, 6 for employee 1
+    np.testing.assert_array_equal(s["q_praise"], [2, 3])
+    np.testing.assert_array_equal(s["q_criticism"], [1, 4])
+    np.testing.assert_array_equal(s["q_harsh"], [0, 2])
+    np.testing.assert_array_equal(s["q_need"], [[0.0, 1.0], [3.0, 2.0]])
+    np.testing.assert_array_equal(s["q_arrival"], [5.0 + 9.0, 7.0 + 3 * 9.0])
