@@ -40,6 +40,8 @@ lint: $(STAMP)
 # Mutation testing (tools/mutation.py, mutmut): score and survivors in results/mutation/.
 # The full run takes hours on 2 cores; mutate-sample checks MUTATE_SAMPLE random mutants
 # (MUTATE_SEED picks them). Narrow either with MUTATE_ARGS="--only 'sim.metrics.*'".
+# Mutants run as Python (NUMBA_DISABLE_JIT=1, set by tools/mutation.py), so the compiled
+# passes are mutated too.
 MUTATE_STAMP := $(VENV)/.mutation-stamp
 MUTATE_SAMPLE ?= 30
 $(MUTATE_STAMP): $(STAMP)

@@ -69,6 +69,13 @@ IMPORT_TIME = (
     "sim.config.x__partial__*",
 )
 
+# The per-agent passes are compiled with numba by a call after their definition
+# (sim/jit.py): with JIT disabled the same functions run as Python, so mutmut's
+# trampolines inside them work and its mutants take effect. mutmut runs the stats
+# collection, the clean run and every mutant in processes forked from this one, so
+# they all inherit the variable.
+MUTMUT_ENV = {"NUMBA_DISABLE_JIT": "1"}
+
 # mutmut's exit-code classes (mutmut.stats.status_by_exit_code)
 KILLED = {1: "killed", 3: "killed"}
 TIMEOUT = {36, 24, -24, 152, 255}
@@ -94,6 +101,28 @@ def mutmut() -> list[str]:
     if exe is None:
         sys.exit("mutmut is not installed: pip install -e '.[mutation]' (make mutate does this)")
     return [exe]
+
+
+def compiled_passes() -> tuple[str, ...]:
+    """Name patterns of the compiled passes' mutants: every ``name = compiled(name)``
+    at the top level of a target module (the convention of sim/jit.py)."""
+    found = []
+    for target in TARGETS:
+        module = target.split(".x_")[0].rstrip(".*")
+        path = ROOT / (module.replace(".", "/") + ".py")
+        if not path.exists() or not target.endswith(".*"):
+            continue
+        for node in ast.parse(path.read_text()).body:
+            call = node.value if isinstance(node, ast.Assign) else None
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "compiled"
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
+                found.append(f"{module}.x_{node.targets[0].id}__mutmut_*")
+    return tuple(found)
 
 
 def all_mutants() -> dict[str, int | None]:
@@ -191,14 +220,20 @@ def generate() -> None:
         "m.copy_src_dir(); m.copy_also_copy_files(); m.setup_source_paths()\n"
         "m.create_mutants(1)\n"
     )
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=os.environ | MUTMUT_ENV,
+    )
 
 
 def run(names: list[str], jobs: int) -> None:
     # mutmut re-runs every mutant named explicitly, so pass the selection as names
     # (or as patterns for whole modules, which it resumes where it left off)
     cmd = [*mutmut(), "run", "--max-children", str(jobs), *names]
-    subprocess.run(cmd, cwd=ROOT, check=False)
+    subprocess.run(cmd, cwd=ROOT, check=False, env=os.environ | MUTMUT_ENV)
 
 
 def report(patterns, sample: list[str] | None) -> int:
@@ -254,6 +289,11 @@ def main(argv=None) -> int:
     ap.add_argument("--sample", type=int, default=int(os.environ.get("MUTATE_SAMPLE", 0) or 0))
     ap.add_argument("--seed", type=int, default=int(os.environ.get("MUTATE_SEED", 0) or 0))
     ap.add_argument("--only", action="append", help="mutant name pattern (repeatable)")
+    ap.add_argument(
+        "--compiled",
+        action="store_true",
+        help="only the compiled passes (name = compiled(name)), with any --only patterns",
+    )
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", 1)))
     ap.add_argument("--report", action="store_true", help="only rewrite the report")
     ap.add_argument("--show", metavar="NAME", action="append", help="print a mutant's change")
@@ -264,6 +304,8 @@ def main(argv=None) -> int:
     )
     args = ap.parse_args(argv)
     patterns = tuple(args.only) if args.only else TARGETS
+    if args.compiled:
+        patterns = (*(args.only or ()), *compiled_passes())
     if args.show:
         for name in args.show:
             diff = mutant_diff(name)
