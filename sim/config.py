@@ -141,11 +141,12 @@ class Market(Section):
         "day",
         "Initial days excluded from summaries (transient from initialisation)",
         assumption="set from the warm-up MSER-5 (White, Cobb & Spratt 2000) detects on the "
-        "baseline's key series (200 days, focal engagement; 4 runs of 900 days, spc facts "
-        "--quick, fact 8). The market starts in its steady state (staff tenure, disposition "
-        "and knowledge as turnover sustains them, expectations around the quality met), so "
-        "no state drifts systematically; MSER on 4-run means of smooth series still cuts "
-        "anywhere from 15 to 405 days as parameters change (slow wander, not drift)",
+        "baseline's key series (spc facts, fact 8: on the means of 8 runs of 1,095 days "
+        "engagement 40 days, satisfaction 15, quality 0, retention 10; per single run the "
+        "longest cut averages 195 days [34, 355]). The market starts in its steady state "
+        "(staff tenure, disposition and knowledge as turnover sustains them, expectations "
+        "around the quality met); the market's mean expectation still wanders slowly (MSER "
+        "cuts it at its search limit), which fact 8 reports as failing",
     )
 
     @field_validator("warmup_days")
